@@ -1,0 +1,137 @@
+"""PostgreSQL adapter for distributed topologies: a schema per module, an asyncpg pool each."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from caremesh.kernel.db.base import Row
+
+_SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _rowcount(status: str) -> int:
+    # asyncpg returns the command tag, e.g. "UPDATE 3" or "INSERT 0 1".
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+class PostgresConnection:
+    dialect = "postgres"
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self._raw = raw
+        self.after_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self.after_commit.append(callback)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return _rowcount(await self._raw.execute(sql, *args))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._raw.executemany(sql, list(rows))
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        return list(await self._raw.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return await self._raw.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self._raw.fetchval(sql, *args)
+
+    @property
+    def raw(self) -> asyncpg.Connection:
+        """The driver connection, for hot paths that need COPY or prepared statements."""
+        return self._raw
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in ``dsn`` if it does not exist (trust or password auth)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    name = parts.path.lstrip("/")
+    if not _SAFE_NAME.match(name):
+        raise ValueError(f"unsupported database name {name!r}")
+    try:
+        conn = await asyncpg.connect(dsn)
+    except asyncpg.InvalidCatalogNameError:
+        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.DuplicateDatabaseError:
+            pass
+        finally:
+            await admin.close()
+    else:
+        await conn.close()
+
+
+class PostgresDatabase:
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, module: str, *, min_size: int = 1, max_size: int = 10) -> None:
+        if not _SAFE_NAME.match(module):
+            raise ValueError(f"unsupported module name {module!r}")
+        self.dsn = dsn
+        self.module = module
+        self.schema = module
+        self._min = min_size
+        self._max = max_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> None:
+        if self._pool is not None:
+            return
+        await ensure_database(self.dsn)
+        bootstrap = await asyncpg.connect(self.dsn)
+        try:
+            await bootstrap.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        except asyncpg.UniqueViolationError:
+            pass  # two processes created it at the same moment
+        finally:
+            await bootstrap.close()
+        self._pool = await asyncpg.create_pool(
+            self.dsn,
+            min_size=self._min,
+            max_size=self._max,
+            server_settings={"search_path": self.schema, "application_name": f"caremesh-{self.module}"},
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _pool_or_fail(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError(f"database of module {self.module} is not connected")
+        return self._pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresConnection]:
+        async with self._pool_or_fail().acquire() as raw:
+            async with raw.transaction():
+                conn = PostgresConnection(raw)
+                yield conn
+        for callback in conn.after_commit:
+            callback()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[PostgresConnection]:
+        async with self._pool_or_fail().acquire() as raw:
+            yield PostgresConnection(raw)
+
+    async def ping(self) -> None:
+        async with self.read() as conn:
+            await conn.fetchval("SELECT 1")
+
+    async def run_script(self, script: str) -> None:
+        async with self._pool_or_fail().acquire() as raw, raw.transaction():
+            await raw.execute(script)

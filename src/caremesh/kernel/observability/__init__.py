@@ -1,0 +1,1 @@
+"""Logs (structlog, PHI allow-list), traces (OpenTelemetry) and metrics (Prometheus)."""

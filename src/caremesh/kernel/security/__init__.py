@@ -1,0 +1,1 @@
+"""Security primitives shared by every module: token verification and the request's principal."""

@@ -1,0 +1,10 @@
+"""The bounded contexts. Each is independent: it imports the kernel and contracts, never a sibling.
+
+``KNOWN_MODULES`` maps a module name to the dotted path of its composition root; the bootstrap
+imports only the modules a topology places in the running process.
+"""
+
+KNOWN_MODULES: dict[str, str] = {
+    "scheduling": "caremesh.modules.scheduling.module",
+    "notify": "caremesh.modules.notify.module",
+}
