@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +32,20 @@ log = structlog.get_logger(__name__)
 KERNEL_MIGRATIONS = "caremesh.kernel.migrations"
 
 
+def module_paths() -> dict[str, str]:
+    """The known modules, plus ``CAREMESH_EXTRA_MODULES`` ("name=dotted.path,...") used by tests."""
+    paths = dict(KNOWN_MODULES)
+    for item in filter(None, os.environ.get("CAREMESH_EXTRA_MODULES", "").split(",")):
+        name, _, path = item.partition("=")
+        paths[name.strip()] = path.strip()
+    return paths
+
+
 def load_definition(name: str) -> ModuleDefinition:
-    if name not in KNOWN_MODULES:
-        raise KeyError(f"unknown module {name!r}; known: {', '.join(sorted(KNOWN_MODULES))}")
-    definition = importlib.import_module(KNOWN_MODULES[name]).MODULE
+    paths = module_paths()
+    if name not in paths:
+        raise KeyError(f"unknown module {name!r}; known: {', '.join(sorted(paths))}")
+    definition = importlib.import_module(paths[name]).MODULE
     assert isinstance(definition, ModuleDefinition)
     return definition
 
