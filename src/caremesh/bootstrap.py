@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from caremesh.kernel import maintenance
 from caremesh.kernel.db import Database, open_database
 from caremesh.kernel.db.migrations import migrate
 from caremesh.kernel.events.consumer import RetryPolicy
@@ -107,6 +108,7 @@ class Runtime:
                 self.transport.subscribe(subscription)
         for name, relay in self.relays.items():
             self._spawn(f"relay:{name}", relay.run())
+            self._spawn(f"maintenance:{name}", maintenance.run_periodically(relay.db))
         if workers:
             for ctx in self.contexts.values():
                 for worker_name, worker in ctx.workers.items():

@@ -137,7 +137,9 @@ async def dead_letter(sub: Subscription, envelope: Envelope, *, reason: str, att
     async with sub.db.transaction() as conn:
         await conn.execute(
             "INSERT INTO dead_letters (id, consumer, event_id, event_type, body, reason, attempts, failed_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (consumer, event_id) DO NOTHING",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (consumer, event_id) DO UPDATE SET "
+            "reason = excluded.reason, attempts = dead_letters.attempts + excluded.attempts, "
+            "failed_at = excluded.failed_at, replayed_at = NULL",
             new_id(),
             sub.consumer,
             envelope.id,
