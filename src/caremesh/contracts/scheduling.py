@@ -60,3 +60,8 @@ class SchedulingAPI(Protocol):
 
     @query
     async def get_appointment(self, appointment_id: str) -> AppointmentView | None: ...
+
+    @query
+    async def list_patient_appointments(self, patient_id: str) -> list[AppointmentView]:
+        """Every appointment of the patient (any status), oldest start first."""
+        ...

@@ -22,10 +22,14 @@ from typing import Any
 import orjson
 
 from caremesh.kernel.clock import Clock, utcnow
-from caremesh.kernel.db.base import Connection, Database
+from caremesh.kernel.db.base import Connection, Database, Row
 from caremesh.kernel.errors import Conflict, InvalidRequest, Unprocessable
 
 HEADER = "Idempotency-Key"
+_SELECT = (
+    "SELECT fingerprint, state, response_status, response_headers, response_body, locked_until, "
+    "expires_at FROM idempotency_keys WHERE client_id = $1 AND idem_key = $2"
+)
 _KEY = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')
 
 
@@ -97,50 +101,60 @@ class IdempotencyService:
         return Outcome(response, replayed=False)
 
     async def _reserve(self, client_id: str, key: str, print_: str) -> StoredResponse | None:
-        """Claim the key, or return the stored response to replay; raise 409/422 as the draft says."""
-        now = self.clock()
+        """Claim the key, or return the stored response to replay; raise 409/422 as the draft says.
+
+        Replays and in-flight conflicts are answered from a read connection first: on SQLite the
+        single writer may be busy with the very request being retried, and waiting for it would
+        turn a quick 409 into a stall.
+        """
+        async with self.db.read() as conn:
+            row = await conn.fetchrow(_SELECT, client_id, key)
+        if row is not None:
+            decided = self._decide(row, print_)
+            if decided is not None:
+                return decided
         async with self.db.transaction() as conn:
-            row = await conn.fetchrow(
-                "SELECT fingerprint, state, response_status, response_headers, response_body, "
-                "locked_until, expires_at FROM idempotency_keys WHERE client_id = $1 AND idem_key = $2",
-                client_id,
-                key,
-            )
-            if row is not None and row["expires_at"] <= now:
+            row = await conn.fetchrow(_SELECT, client_id, key)
+            if row is not None:
+                decided = self._decide(row, print_)
+                if decided is not None:
+                    return decided
                 await conn.execute(
                     "DELETE FROM idempotency_keys WHERE client_id = $1 AND idem_key = $2", client_id, key
                 )
-                row = None
-            if row is None:
-                await conn.execute(
-                    "INSERT INTO idempotency_keys (client_id, idem_key, fingerprint, state, locked_until, "
-                    "created_at, expires_at) VALUES ($1, $2, $3, 'in_flight', $4, $5, $6)",
-                    client_id,
-                    key,
-                    print_,
-                    now + self.lock_timeout,
-                    now,
-                    now + self.retention,
-                )
-                return None
-            if row["fingerprint"] != print_:
-                raise Unprocessable(f"this {HEADER} was already used for a different request")
-            if row["state"] == "completed":
-                return StoredResponse(
-                    status=int(row["response_status"]),
-                    body=bytes(row["response_body"]),
-                    headers=orjson.loads(row["response_headers"]),
-                )
-            if row["locked_until"] > now:
-                raise Conflict(f"a request with this {HEADER} is still being processed; retry later")
-            # The first attempt died without finishing: this request takes the key over.
-            await conn.execute(
-                "UPDATE idempotency_keys SET locked_until = $3 WHERE client_id = $1 AND idem_key = $2",
+            now = self.clock()
+            claimed = await conn.execute(
+                "INSERT INTO idempotency_keys (client_id, idem_key, fingerprint, state, locked_until, "
+                "created_at, expires_at) VALUES ($1, $2, $3, 'in_flight', $4, $5, $6) "
+                "ON CONFLICT (client_id, idem_key) DO NOTHING",
                 client_id,
                 key,
+                print_,
                 now + self.lock_timeout,
+                now,
+                now + self.retention,
             )
+        if not claimed:
+            # A concurrent request with the same key committed its claim between our read and insert.
+            raise Conflict(f"a request with this {HEADER} is still being processed; retry later")
+        return None
+
+    def _decide(self, row: Row, print_: str) -> StoredResponse | None:
+        """Answer from an existing record; None means the key is free to (re)claim."""
+        now = self.clock()
+        if row["expires_at"] <= now:
             return None
+        if row["fingerprint"] != print_:
+            raise Unprocessable(f"this {HEADER} was already used for a different request")
+        if row["state"] == "completed":
+            return StoredResponse(
+                status=int(row["response_status"]),
+                body=bytes(row["response_body"]),
+                headers=orjson.loads(row["response_headers"]),
+            )
+        if row["locked_until"] > now:
+            raise Conflict(f"a request with this {HEADER} is still being processed; retry later")
+        return None  # the first attempt died without finishing: this request takes the key over
 
     async def _complete(self, conn: Connection, client_id: str, key: str, response: StoredResponse) -> None:
         await conn.execute(

@@ -1,0 +1,1 @@
+"""SQL adapters of the scheduling module (portable between SQLite and PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""Use cases of the scheduling module: plain functions with keyword-only dependencies."""

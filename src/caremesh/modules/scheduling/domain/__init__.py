@@ -1,0 +1,1 @@
+"""The scheduling rules in plain Python: no framework, no database."""
