@@ -62,13 +62,9 @@ def make_transport(topology: Topology, process: ProcessSpec) -> Transport:
 
 
 def make_services(topology: Topology) -> ServiceDirectory:
-    def remote(api: type[Any]) -> Any:
-        from caremesh.kernel.rpc import RemoteClient
+    from caremesh.kernel.rpc import remote_client_factory
 
-        owner = topology.process_of(api.module)
-        return RemoteClient(api, base_url=owner.base_url, caller=topology.name)
-
-    return ServiceDirectory(remote_factory=remote)
+    return ServiceDirectory(remote_factory=remote_client_factory(topology, caller=topology.name))
 
 
 async def migrate_module(db: Database, definition: ModuleDefinition) -> int:

@@ -16,6 +16,7 @@ from caremesh.kernel.observability.health import Check, health_router
 from caremesh.kernel.observability.logging import configure_logging
 from caremesh.kernel.observability.middleware import ObservabilityMiddleware
 from caremesh.kernel.observability.tracing import configure_tracing
+from caremesh.kernel.rpc import build_rpc_router
 
 
 def readiness_checks(runtime: Runtime) -> dict[str, Check]:
@@ -56,7 +57,10 @@ def build_app(runtime: Runtime, *, start_runtime: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.include_router(health_router(service=service, version=__version__, checks=lambda: readiness_checks(runtime)))
+    app.include_router(
+        health_router(service=service, version=__version__, checks=lambda: readiness_checks(runtime))
+    )
+    app.include_router(build_rpc_router(runtime.services))
     for ctx in runtime.contexts.values():
         for router in ctx.routers:
             app.include_router(router)
@@ -71,6 +75,8 @@ def create_app() -> FastAPI:
     topology = topologies.load(os.environ.get("CAREMESH_TOPOLOGY"))
     process = os.environ.get("CAREMESH_PROCESS") or next(iter(topology.processes))
     service = f"caremesh-{process}"
-    configure_logging(service=service, version=__version__, level=os.environ.get("CAREMESH_LOG_LEVEL", "INFO"))
+    configure_logging(
+        service=service, version=__version__, level=os.environ.get("CAREMESH_LOG_LEVEL", "INFO")
+    )
     configure_tracing(service=service, version=__version__)
     return build_app(build_runtime(topology, process))

@@ -33,11 +33,13 @@ class _LazyClient:
 class ServiceDirectory:
     def __init__(self, remote_factory: RemoteFactory | None = None) -> None:
         self._local: dict[str, Any] = {}
+        self._contracts: dict[str, type[Any]] = {}
         self._remote: dict[str, Any] = {}
         self._remote_factory = remote_factory
 
     def provide(self, api: type[T], implementation: T) -> None:
         self._local[api_name(api)] = implementation
+        self._contracts[api_name(api)] = api
 
     def local(self, api_or_name: type[Any] | str) -> Any | None:
         name = api_or_name if isinstance(api_or_name, str) else api_name(api_or_name)
@@ -46,6 +48,11 @@ class ServiceDirectory:
     @property
     def local_apis(self) -> dict[str, Any]:
         return dict(self._local)
+
+    @property
+    def local_contracts(self) -> dict[str, type[Any]]:
+        """The contract Protocol of each API provided in this process (served to other processes)."""
+        return dict(self._contracts)
 
     def resolve(self, api: type[T]) -> T:
         name = api_name(api)

@@ -57,7 +57,9 @@ def _recorder(fail_values: dict[int, int]) -> tuple[Subscription, list[int]]:
             raise RuntimeError(f"value {event.value} rejected")
         await hctx.conn.execute(
             "INSERT INTO effects (event_id, series, value) VALUES ($1, $2, $3)",
-            hctx.envelope.id, event.series, event.value,
+            hctx.envelope.id,
+            event.series,
+            event.value,
         )
 
     return handle, calls  # type: ignore[return-value]
@@ -85,7 +87,7 @@ async def test_poison_handler_is_dead_lettered_and_the_rest_flow(db: Database) -
 
 
 async def test_invalid_payload_and_unknown_version_are_dead_lettered_without_retries(db: Database) -> None:
-    handle, calls = _recorder({})
+    handle, _ = _recorder({})
     sub = Subscription("probe.effects", db, retry=FAST).on(Measured, handle)  # type: ignore[arg-type]
     good = _envelope(1)
     bad_payload = Envelope(**{**good.__dict__, "id": "bad-payload", "payload": {"series": "s1"}})

@@ -91,7 +91,9 @@ async def test_same_key_different_body_is_422(db: Database) -> None:
 async def test_missing_key_is_400_and_malformed_key_is_400(db: Database) -> None:
     async with _client(_app(db, IdempotencyService(db))) as client:
         missing = await client.post("/charges", json={"cents": 1}, headers=_auth("app-a"))
-        bad = await client.post("/charges", json={"cents": 1}, headers={**_auth("app-a"), "Idempotency-Key": "x" * 300})
+        bad = await client.post(
+            "/charges", json={"cents": 1}, headers={**_auth("app-a"), "Idempotency-Key": "x" * 300}
+        )
     assert missing.status_code == 400 and "Idempotency-Key" in missing.json()["detail"]
     assert bad.status_code == 400
     assert await _charges(db) == 0
@@ -113,8 +115,12 @@ async def test_same_key_while_in_flight_is_409(db: Database) -> None:
 
 async def test_keys_are_scoped_per_client(db: Database) -> None:
     async with _client(_app(db, IdempotencyService(db))) as client:
-        a = await client.post("/charges", json={"cents": 5}, headers={**_auth("app-a"), "Idempotency-Key": "same"})
-        b = await client.post("/charges", json={"cents": 5}, headers={**_auth("app-b"), "Idempotency-Key": "same"})
+        a = await client.post(
+            "/charges", json={"cents": 5}, headers={**_auth("app-a"), "Idempotency-Key": "same"}
+        )
+        b = await client.post(
+            "/charges", json={"cents": 5}, headers={**_auth("app-b"), "Idempotency-Key": "same"}
+        )
     assert a.json()["charge"] == 1 and b.json()["charge"] == 2
     assert await _charges(db) == 2
 
@@ -127,7 +133,9 @@ async def test_failed_operation_releases_the_key_for_a_retry(db: Database) -> No
             await client.post("/charges", json={"cents": 7, "fail": True}, headers=headers)
         async with db.read() as conn:
             assert await conn.fetchval("SELECT count(*) FROM idempotency_keys") == 0
-        retried = await client.post("/charges", json={"cents": 7}, headers={**headers, "Idempotency-Key": "k-5"})
+        retried = await client.post(
+            "/charges", json={"cents": 7}, headers={**headers, "Idempotency-Key": "k-5"}
+        )
     assert retried.status_code == 201
 
 
@@ -154,15 +162,18 @@ async def test_abandoned_in_flight_key_can_be_taken_over(db: Database) -> None:
     service = IdempotencyService(db, lock_timeout=timedelta(seconds=30), clock=lambda: now[0])
     async with db.transaction() as conn:
         await conn.execute(
-            "INSERT INTO idempotency_keys (client_id, idem_key, fingerprint, state, locked_until, created_at, "
-            "expires_at) VALUES ('app-a', 'k-7', 'x', 'in_flight', $1, $2, $3)",
-            now[0] + timedelta(seconds=30), now[0], now[0] + timedelta(hours=24),
+            "INSERT INTO idempotency_keys (client_id, idem_key, fingerprint, state, locked_until, "
+            "created_at, expires_at) VALUES ('app-a', 'k-7', 'x', 'in_flight', $1, $2, $3)",
+            now[0] + timedelta(seconds=30),
+            now[0],
+            now[0] + timedelta(hours=24),
         )
     from caremesh.kernel.idempotency import fingerprint
 
     async with db.transaction() as conn:
-        await conn.execute("UPDATE idempotency_keys SET fingerprint = $1",
-                           fingerprint("POST", "/charges", b'{"cents":3}'))
+        await conn.execute(
+            "UPDATE idempotency_keys SET fingerprint = $1", fingerprint("POST", "/charges", b'{"cents":3}')
+        )
     async with _client(_app(db, service)) as client:
         headers = {**_auth("app-a"), "Idempotency-Key": "k-7", "content-type": "application/json"}
         blocked = await client.post("/charges", content=b'{"cents":3}', headers=headers)

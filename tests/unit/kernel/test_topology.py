@@ -58,10 +58,20 @@ def test_module_specific_database_and_config() -> None:
     ("data", "message"),
     [
         ({}, "at least one"),
-        ({"processes": {"a": {"modules": ["x"]}, "b": {"modules": ["x"]}}, "infrastructure": {"bus": "nats://h"}},
-         "two processes"),
-        ({"processes": {"a": {"modules": ["x"]}, "b": {"modules": ["y"]}}, "infrastructure": {"bus": "inprocess"}},
-         "need a broker"),
+        (
+            {
+                "processes": {"a": {"modules": ["x"]}, "b": {"modules": ["x"]}},
+                "infrastructure": {"bus": "nats://h"},
+            },
+            "two processes",
+        ),
+        (
+            {
+                "processes": {"a": {"modules": ["x"]}, "b": {"modules": ["y"]}},
+                "infrastructure": {"bus": "inprocess"},
+            },
+            "need a broker",
+        ),
     ],
 )
 def test_invalid_topologies_are_refused_with_a_reason(

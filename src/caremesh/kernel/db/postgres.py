@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
-from caremesh.kernel.db.base import Row
+from caremesh.kernel.db.base import Dialect, Row
 
 _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -21,9 +22,9 @@ def _rowcount(status: str) -> int:
 
 
 class PostgresConnection:
-    dialect = "postgres"
+    dialect: Dialect = "postgres"
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: asyncpg.Connection | PoolConnectionProxy) -> None:
         self._raw = raw
         self.after_commit: list[Callable[[], None]] = []
 
@@ -46,7 +47,7 @@ class PostgresConnection:
         return await self._raw.fetchval(sql, *args)
 
     @property
-    def raw(self) -> asyncpg.Connection:
+    def raw(self) -> asyncpg.Connection | PoolConnectionProxy:
         """The driver connection, for hot paths that need COPY or prepared statements."""
         return self._raw
 
@@ -74,7 +75,7 @@ async def ensure_database(dsn: str) -> None:
 
 
 class PostgresDatabase:
-    dialect = "postgres"
+    dialect: Dialect = "postgres"
 
     def __init__(self, dsn: str, module: str, *, min_size: int = 1, max_size: int = 10) -> None:
         if not _SAFE_NAME.match(module):
@@ -116,10 +117,9 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConnection]:
-        async with self._pool_or_fail().acquire() as raw:
-            async with raw.transaction():
-                conn = PostgresConnection(raw)
-                yield conn
+        async with self._pool_or_fail().acquire() as raw, raw.transaction():
+            conn = PostgresConnection(raw)
+            yield conn
         for callback in conn.after_commit:
             callback()
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from caremesh.kernel.db.base import Row
+from caremesh.kernel.db.base import Dialect, Row
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -44,7 +44,7 @@ def to_sqlite(sql: str) -> str:
 
 
 class SQLiteConnection:
-    dialect = "sqlite"
+    dialect: Dialect = "sqlite"
 
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self._raw = raw
@@ -87,7 +87,7 @@ async def _open(path: Path) -> aiosqlite.Connection:
 
 
 class SQLiteDatabase:
-    dialect = "sqlite"
+    dialect: Dialect = "sqlite"
 
     def __init__(self, path: Path, module: str, *, readers: int = 3) -> None:
         self.path = path

@@ -14,9 +14,9 @@ from caremesh.kernel.observability.metrics import REGISTRY
 Check = Callable[[], Awaitable[None]]
 
 
-async def _run(check: Check, timeout: float) -> str:
+async def _run(check: Check, limit: float) -> str:
     try:
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), limit)
     except TimeoutError:
         return "timeout"
     except Exception as exc:

@@ -18,12 +18,48 @@ from opentelemetry import trace
 
 ALLOWED_FIELDS = frozenset(
     {
-        "event", "level", "timestamp", "logger", "service", "version", "request_id", "trace_id",
-        "span_id", "method", "route", "status", "duration_ms", "module", "consumer", "event_id",
-        "event_type", "error", "task", "count", "attempt", "topology", "process", "port", "url",
-        "outcome", "target", "operation", "stream", "subject", "channel", "provider", "notification_id",
-        "appointment_id", "slot_id", "schedule_id", "migrations", "state", "seconds", "redacted",
-        "exc_info", "exception",
+        "event",
+        "level",
+        "timestamp",
+        "logger",
+        "service",
+        "version",
+        "request_id",
+        "trace_id",
+        "span_id",
+        "method",
+        "route",
+        "status",
+        "duration_ms",
+        "module",
+        "consumer",
+        "event_id",
+        "event_type",
+        "error",
+        "task",
+        "count",
+        "attempt",
+        "topology",
+        "process",
+        "port",
+        "url",
+        "outcome",
+        "target",
+        "operation",
+        "stream",
+        "subject",
+        "channel",
+        "provider",
+        "notification_id",
+        "appointment_id",
+        "slot_id",
+        "schedule_id",
+        "migrations",
+        "state",
+        "seconds",
+        "redacted",
+        "exc_info",
+        "exception",
     }
 )
 
@@ -49,7 +85,13 @@ def _exception_type_only(_: Any, __: str, event_dict: MutableMapping[str, Any]) 
     # Exception messages can quote request data, so only the type is kept.
     exc_info = event_dict.pop("exc_info", None)
     if exc_info:
-        error = sys.exc_info()[1] if exc_info is True else exc_info[1] if isinstance(exc_info, tuple) else exc_info
+        error = (
+            sys.exc_info()[1]
+            if exc_info is True
+            else exc_info[1]
+            if isinstance(exc_info, tuple)
+            else exc_info
+        )
         if isinstance(error, BaseException):
             event_dict["error"] = type(error).__name__
     return event_dict
