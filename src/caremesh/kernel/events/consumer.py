@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from caremesh.contracts.base import Event
 from caremesh.kernel.clock import utcnow
@@ -118,8 +118,8 @@ async def _apply_one_with_retries(sub: Subscription, envelope: Envelope) -> None
     try:
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(policy.attempts),
-            wait=wait_exponential_jitter(initial=policy.initial_wait, max=policy.max_wait),
-            retry=retry_if_exception_type(Exception) & ~retry_if_exception_type(PoisonEvent),
+            wait=wait_exponential_jitter(multiplier=policy.initial_wait, max=policy.max_wait),
+            retry=retry_if_not_exception_type(PoisonEvent),
             reraise=True,
         ):
             with attempt:
@@ -136,7 +136,8 @@ def _reason(exc: Exception) -> str:
 async def dead_letter(sub: Subscription, envelope: Envelope, *, reason: str, attempts: int) -> None:
     async with sub.db.transaction() as conn:
         await conn.execute(
-            "INSERT INTO dead_letters (id, consumer, event_id, event_type, body, reason, attempts, failed_at) "
+            "INSERT INTO dead_letters "
+            "(id, consumer, event_id, event_type, body, reason, attempts, failed_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (consumer, event_id) DO UPDATE SET "
             "reason = excluded.reason, attempts = dead_letters.attempts + excluded.attempts, "
             "failed_at = excluded.failed_at, replayed_at = NULL",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+from collections.abc import AsyncIterator
 
 import structlog
 
@@ -14,6 +16,12 @@ from caremesh.kernel.events.transport import Transport
 from caremesh.kernel.observability import metrics
 
 log = structlog.get_logger(__name__)
+
+
+def _advisory_lock_key(module: str) -> int:
+    """A stable 64-bit key per module (modules share one PostgreSQL database, a schema each)."""
+    digest = hashlib.blake2b(f"caremesh.outbox-relay.{module}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class OutboxRelay:
@@ -33,6 +41,7 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self._wake = asyncio.Event()
         self.healthy = True
+        self._lock_key = _advisory_lock_key(db.module)
 
     def wake(self) -> None:
         self._wake.set()
@@ -61,13 +70,32 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch; return how many events it held."""
-        batch = await self._pending()
-        if not batch:
-            return 0
-        await self.transport.publish([envelope for _, envelope in batch])
-        await self._mark_published([seq for seq, _ in batch])
+        async with self._exclusive():
+            batch = await self._pending()
+            if not batch:
+                return 0
+            await self.transport.publish([envelope for _, envelope in batch])
+            await self._mark_published([seq for seq, _ in batch])
         metrics.EVENTS_PUBLISHED.labels(self.db.module).inc(len(batch))
         return len(batch)
+
+    @contextlib.asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """On PostgreSQL, replicas of a process share the outbox: one relay publishes a batch at a time.
+
+        Without this, two replicas would read and publish the same rows (deduplicated downstream,
+        but doubling the traffic). The session lock goes away with the session if a replica dies.
+        SQLite has one process per file, so nothing to do there.
+        """
+        if self.db.dialect != "postgres":
+            yield
+            return
+        async with self.db.read() as conn:
+            await conn.fetchval("SELECT pg_advisory_lock($1)", self._lock_key)
+            try:
+                yield
+            finally:
+                await conn.fetchval("SELECT pg_advisory_unlock($1)", self._lock_key)
 
     async def drain(self) -> int:
         total = 0

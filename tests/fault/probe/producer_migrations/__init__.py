@@ -1,0 +1,1 @@
+"""Migrations of the probe_producer test module."""
