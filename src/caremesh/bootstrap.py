@@ -69,6 +69,8 @@ def make_services(topology: Topology) -> ServiceDirectory:
 
 async def migrate_module(db: Database, definition: ModuleDefinition) -> int:
     applied = await migrate(db, "kernel", KERNEL_MIGRATIONS)
+    for component, package in definition.components:
+        applied += await migrate(db, component, package)
     applied += await migrate(db, definition.name, definition.migrations)
     return len(applied)
 

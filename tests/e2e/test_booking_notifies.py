@@ -26,6 +26,7 @@ poll_interval_seconds = 0.2
 host = "127.0.0.1"
 port = {smtp_port}
 from = "clinic@example.org"
+starttls = false
 """
 
 

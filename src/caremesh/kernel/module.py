@@ -68,3 +68,6 @@ class ModuleDefinition:
     migrations: str  # package holding the module's SQL migrations
     register: Callable[[ModuleContext], None]
     demo: Callable[[ModuleContext], Awaitable[dict[str, Any]]] | None = None
+    # Libraries whose tables live in this module's database, as (component, migrations package),
+    # e.g. ("fhir", "caremesh.fhir.storage.migrations"); applied before the module's own history.
+    components: tuple[tuple[str, str], ...] = ()
