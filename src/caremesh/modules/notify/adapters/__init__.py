@@ -1,0 +1,1 @@
+"""Infrastructure: SQL repositories, template seeding, provider adapters, settings."""

@@ -1,0 +1,1 @@
+"""Versioned default templates, seeded into the notify database."""

@@ -1,0 +1,1 @@
+"""Use cases: event handlers, delivery and reminder workers, commands and queries."""

@@ -1,0 +1,1 @@
+"""Pure notification rules: preferences, retry policy, delivery outcomes. No framework imports."""
