@@ -9,7 +9,14 @@ import typer
 from rich.progress import Progress
 
 from caremesh.bootstrap import load_definition, migrate_module
-from caremesh.cli.common import TopologyOption, console, load_topology, run, subscribe_in_process, whole_topology
+from caremesh.cli.common import (
+    TopologyOption,
+    console,
+    load_topology,
+    run,
+    subscribe_in_process,
+    whole_topology,
+)
 from caremesh.kernel.db import open_database
 from caremesh.kernel.security.tokens import issue_token
 
