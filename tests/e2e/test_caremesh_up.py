@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.e2e.platform_processes import ROOT, free_port, wait_ready
 
 

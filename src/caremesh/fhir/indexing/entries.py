@@ -67,6 +67,11 @@ class UriEntry:
     value: str
 
 
+ComponentEntry = (
+    TokenEntry | QuantityEntry | DateEntry | StringEntry | ReferenceEntry | NumberEntry | UriEntry
+)
+
+
 @dataclass(frozen=True, slots=True)
 class CompositeEntry:
     """A composite parameter's components taken from the SAME element (e.g. one Observation.component).
@@ -76,9 +81,7 @@ class CompositeEntry:
     """
 
     param: str
-    parts: tuple[TokenEntry | QuantityEntry | DateEntry | StringEntry | ReferenceEntry | NumberEntry | UriEntry, ...]
+    parts: tuple[ComponentEntry, ...]
 
 
-IndexEntry = (
-    StringEntry | TokenEntry | DateEntry | NumberEntry | QuantityEntry | ReferenceEntry | UriEntry | CompositeEntry
-)
+IndexEntry = ComponentEntry | CompositeEntry
