@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
+import orjson
 import typer
 from rich.table import Table
 
@@ -17,6 +19,7 @@ app = typer.Typer(help="Events: outbox backlog, dead letters and replay.", no_ar
 def list_command(
     topology: TopologyOption = None,
     include_replayed: Annotated[bool, typer.Option(help="Also list replayed ones.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
 ) -> None:
     """List the events consumers gave up on, with the reason."""
     topo = load_topology(topology)
@@ -29,6 +32,10 @@ def list_command(
         return found
 
     letters = run(main)
+    if as_json:
+        for letter in letters:
+            typer.echo(orjson.dumps(dataclasses.asdict(letter)).decode())
+        return
     table = Table("id", "module", "consumer", "event type", "attempts", "failed at", "reason")
     for letter in letters:
         table.add_row(

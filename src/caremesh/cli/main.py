@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
+from caremesh import __version__
 from caremesh.cli import data, events, serve
+from caremesh.kernel.observability.logging import configure_logging
 
 app = typer.Typer(help="caremesh: run, migrate and operate the platform.", no_args_is_help=True)
+
+
+@app.callback()
+def _configure() -> None:
+    # The CLI runs module code too (demo loaders, replays): its logs pass the same PHI allow-list.
+    configure_logging(
+        service="caremesh-cli", version=__version__, level=os.environ.get("CAREMESH_LOG_LEVEL", "INFO")
+    )
+
+
 app.command("up")(serve.up)
 app.command("serve")(serve.serve_process)
 app.command("migrate")(data.migrate_command)

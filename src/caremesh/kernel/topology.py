@@ -63,7 +63,14 @@ class TopologyError(ValueError):
 
 
 def topologies_dir() -> Path:
-    return Path(os.environ.get("CAREMESH_TOPOLOGIES", Path.cwd() / "deploy" / "topologies"))
+    """``CAREMESH_TOPOLOGIES``, else ./deploy/topologies, else the source checkout's own folder."""
+    configured = os.environ.get("CAREMESH_TOPOLOGIES")
+    if configured:
+        return Path(configured)
+    local = Path.cwd() / "deploy" / "topologies"
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parents[3] / "deploy" / "topologies"
 
 
 def resolve_path(name_or_path: str | None) -> Path:

@@ -97,6 +97,18 @@ def _exception_type_only(_: Any, __: str, event_dict: MutableMapping[str, Any]) 
     return event_dict
 
 
+class _CurrentStdout:
+    """Writes to whatever ``sys.stdout`` is at the time of the call (test runners swap it)."""
+
+    def __init__(self, *_: Any) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stdout, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
 def configure_logging(*, service: str, version: str, level: str = "INFO", stream: Any = None) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -110,7 +122,7 @@ def configure_logging(*, service: str, version: str, level: str = "INFO", stream
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(file=stream) if stream else _CurrentStdout,
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service, version=version)
