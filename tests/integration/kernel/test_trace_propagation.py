@@ -37,8 +37,10 @@ def spans() -> InMemorySpanExporter:
 @pytest.fixture
 async def runtime(sqlite_url: str) -> AsyncIterator[Runtime]:
     topo = topology.parse(
-        {"infrastructure": {"database": sqlite_url, "bus": "inprocess"},
-         "processes": {"app": {"modules": ["scheduling", "notify"]}}}
+        {
+            "infrastructure": {"database": sqlite_url, "bus": "inprocess"},
+            "processes": {"app": {"modules": ["scheduling", "notify"]}},
+        }
     )
     rt = build_runtime(topo)
     await rt.open()
@@ -48,31 +50,53 @@ async def runtime(sqlite_url: str) -> AsyncIterator[Runtime]:
 
 
 async def _book(client: httpx.AsyncClient) -> None:
-    schedule = (await client.post("/v1/schedules", json={
-        "practitioner_id": "prac-t", "service_type": "gp", "timezone": "UTC"})).json()
+    schedule = (
+        await client.post(
+            "/v1/schedules", json={"practitioner_id": "prac-t", "service_type": "gp", "timezone": "UTC"}
+        )
+    ).json()
     day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
-    await client.post(f"/v1/schedules/{schedule['id']}/slots", json={
-        "start_date": day, "end_date": day, "days_of_week": [1, 2, 3, 4, 5, 6, 7],
-        "hours": [{"start": "09:00", "end": "10:00"}], "slot_minutes": 30})
-    slot = (await client.get("/v1/slots", params={"schedule_id": schedule["id"], "limit": 1})).json()["items"][0]
+    await client.post(
+        f"/v1/schedules/{schedule['id']}/slots",
+        json={
+            "start_date": day,
+            "end_date": day,
+            "days_of_week": [1, 2, 3, 4, 5, 6, 7],
+            "hours": [{"start": "09:00", "end": "10:00"}],
+            "slot_minutes": 30,
+        },
+    )
+    slot = (await client.get("/v1/slots", params={"schedule_id": schedule["id"], "limit": 1})).json()[
+        "items"
+    ][0]
     booked = await client.post(
-        "/v1/appointments", json={"slot_id": slot["id"], "patient_id": "pat-trace-1"},
+        "/v1/appointments",
+        json={"slot_id": slot["id"], "patient_id": "pat-trace-1"},
         headers={"Idempotency-Key": str(uuid.uuid4()), "traceparent": TRACEPARENT},
     )
     assert booked.status_code == 201, booked.text
 
 
-async def test_trace_id_survives_http_outbox_and_consumer(runtime: Runtime, spans: InMemorySpanExporter) -> None:
+async def test_trace_id_survives_http_outbox_and_consumer(
+    runtime: Runtime, spans: InMemorySpanExporter
+) -> None:
     token = issue_token(subject="u", client_id="c", kind="user", scopes=[])
     app = build_app(runtime, start_runtime=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://t",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
         await _book(client)
     await runtime.drain_outboxes()
 
     async with runtime.databases["scheduling"].read() as conn:
-        bodies = [r[0] for r in await conn.fetch("SELECT body FROM outbox WHERE event_type = $1",
-                                                 "scheduling.AppointmentBooked")]
+        bodies = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT body FROM outbox WHERE event_type = $1", "scheduling.AppointmentBooked"
+            )
+        ]
     [envelope] = [orjson.loads(b) for b in bodies]
     assert TRACE_ID in envelope["headers"]["traceparent"]
 
