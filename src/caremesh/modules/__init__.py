@@ -7,4 +7,5 @@ imports only the modules a topology places in the running process.
 KNOWN_MODULES: dict[str, str] = {
     "scheduling": "caremesh.modules.scheduling.module",
     "notify": "caremesh.modules.notify.module",
+    "clinical": "caremesh.modules.clinical.module",
 }

@@ -39,6 +39,13 @@ async def runtime(sqlite_url: str) -> AsyncIterator[Runtime]:
     await rt.stop()
 
 
+def _error_media_types(path: str) -> tuple[str, ...]:
+    # FHIR routes answer errors as FHIR does, with an OperationOutcome; a path under the FHIR base
+    # that matches no route (a lowercase "type") still gets the app's problem body.
+    problem = "application/problem+json"
+    return (problem, "application/fhir+json") if path.startswith("/fhir/") else (problem,)
+
+
 def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "does-not-exist", path)
 
@@ -70,6 +77,6 @@ async def test_write_routes_never_answer_500(runtime: Runtime) -> None:
                 )
                 if not 400 <= response.status_code < 500:
                     failures.append(f"{method} {path} {body[:20]!r} -> {response.status_code}")
-                elif not response.headers["content-type"].startswith("application/problem+json"):
+                elif not response.headers["content-type"].startswith(_error_media_types(path)):
                     failures.append(f"{method} {path} {body[:20]!r} -> not a problem body")
     assert not failures, "\n".join(failures)

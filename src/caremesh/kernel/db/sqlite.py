@@ -26,8 +26,9 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 def _adapt_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass a timezone-aware value")
-    # A fixed width keeps lexicographic order equal to time order in SQL comparisons.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    # A fixed width keeps lexicographic order equal to time order in SQL comparisons; isoformat
+    # pads the year to four digits, which strftime("%Y") does not do for years before 1000.
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _convert_timestamp(raw: bytes) -> datetime:

@@ -1,0 +1,78 @@
+"""``build_fhir_router(engine)``: the FHIR R4 REST API of one engine, ready to mount.
+
+Path segments are matched by shape so the API shares its base with operations and other FHIR
+endpoints mounted elsewhere: a type starts with a capital letter (``/metadata`` is not a type),
+an id never starts with ``$`` or ``_`` (``/Patient/$everything``, ``/Patient/_search`` are not
+instances). Anything that looks like an id but breaks the id rules reaches the handlers, which
+answer 400 rather than 404.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.convertors import Convertor, register_url_convertor
+
+from caremesh.fhir.engine import FhirEngine
+from caremesh.fhir.rest.context import Rest
+from caremesh.fhir.rest.errors import FhirRoute, method_not_allowed
+from caremesh.fhir.rest.history_routes import add_history_routes
+from caremesh.fhir.rest.instance_routes import INSTANCE, VERSION, add_instance_routes
+from caremesh.fhir.rest.search_routes import SEARCH, TYPE, add_search_routes
+from caremesh.fhir.rest.type_routes import add_type_routes
+from caremesh.kernel.security.principal import require_principal
+
+
+class ResourceTypeSegment(Convertor[str]):
+    regex = "[A-Z][A-Za-z0-9]{0,63}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class ResourceIdSegment(Convertor[str]):
+    regex = "[^/$_][^/]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("fhir_type", ResourceTypeSegment())
+register_url_convertor("fhir_id", ResourceIdSegment())
+
+_ONLY: dict[str, tuple[str, ...]] = {
+    INSTANCE: ("GET", "PUT", "PATCH", "DELETE"),
+    VERSION: ("GET",),
+    SEARCH: ("GET", "POST"),
+    TYPE + "/_history": ("GET",),
+    INSTANCE + "/_history": ("GET",),
+    "/_history": ("GET",),
+    "/_search": ("GET", "POST"),
+}
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def build_fhir_router(engine: FhirEngine, prefix: str = "/fhir/R4") -> APIRouter:
+    """Every interaction of ``engine`` under ``prefix``; callers need a bearer token."""
+    router = APIRouter(
+        prefix=prefix,
+        route_class=FhirRoute,
+        dependencies=[Depends(require_principal)],
+        tags=["FHIR R4"],
+    )
+    rest = Rest(engine=engine, prefix=prefix)
+    # No two of these paths match the same URL, so the order only decides how soon a request
+    # finds its route: the hottest interactions (read, then search) come first.
+    add_instance_routes(router, rest)
+    add_search_routes(router, rest)
+    add_type_routes(router, rest)
+    add_history_routes(router, rest)
+    for path, allowed in _ONLY.items():
+        refused = [method for method in _METHODS if method not in allowed]
+        router.add_api_route(path, method_not_allowed(allowed), methods=refused, include_in_schema=False)
+    return router

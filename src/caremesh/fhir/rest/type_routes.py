@@ -1,0 +1,66 @@
+"""Type interactions: create (also conditional), and the conditional update, patch and delete
+that name their target by search criteria."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from caremesh.fhir.prefer import parse_prefer
+from caremesh.fhir.rest.context import Rest
+from caremesh.fhir.rest.http import (
+    if_match_version,
+    read_body,
+    require_content_type,
+    require_patch_type,
+    response_type,
+)
+from caremesh.fhir.rest.instance_routes import PATCH_BODY, RESOURCE_BODY
+from caremesh.fhir.rest.responses import deleted_response
+
+TYPE = "/{res_type:fhir_type}"
+
+
+def add_type_routes(router: APIRouter, rest: Rest) -> None:
+    engine = rest.engine
+
+    async def create(request: Request, res_type: str) -> Response:
+        media = response_type(request)
+        engine.require_type(res_type)
+        require_content_type(request)
+        body = await read_body(request, engine.max_body_bytes)
+        written = await engine.create(res_type, body, if_none_exist=request.headers.get("if-none-exist"))
+        return rest.written(request, written, media)
+
+    async def conditional_update(request: Request, res_type: str) -> Response:
+        media = response_type(request)
+        engine.require_type(res_type)
+        require_content_type(request)
+        body = await read_body(request, engine.max_body_bytes)
+        written = await engine.conditional_update(
+            res_type, request.url.query, body, if_match=if_match_version(request)
+        )
+        return rest.written(request, written, media)
+
+    async def conditional_patch(request: Request, res_type: str) -> Response:
+        media = response_type(request)
+        engine.require_type(res_type)
+        require_patch_type(request)
+        body = await read_body(request, engine.max_body_bytes)
+        written = await engine.conditional_patch(
+            res_type, request.url.query, body, if_match=if_match_version(request)
+        )
+        return rest.written(request, written, media)
+
+    async def conditional_delete(request: Request, res_type: str) -> Response:
+        media = response_type(request)
+        deleted = await engine.conditional_delete(engine.require_type(res_type), request.url.query)
+        return deleted_response(deleted, prefer=parse_prefer(request.headers.get("prefer")), media=media)
+
+    router.add_api_route(TYPE, create, methods=["POST"], name="fhir.create", summary="create",
+                         openapi_extra=RESOURCE_BODY)  # fmt: skip
+    router.add_api_route(TYPE, conditional_update, methods=["PUT"], name="fhir.conditional-update",
+                         summary="conditional update", openapi_extra=RESOURCE_BODY)  # fmt: skip
+    router.add_api_route(TYPE, conditional_patch, methods=["PATCH"], name="fhir.conditional-patch",
+                         summary="conditional patch", openapi_extra=PATCH_BODY)  # fmt: skip
+    router.add_api_route(TYPE, conditional_delete, methods=["DELETE"], name="fhir.conditional-delete",
+                         summary="conditional delete")  # fmt: skip

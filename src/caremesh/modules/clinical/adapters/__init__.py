@@ -1,0 +1,1 @@
+"""Adapters of the clinical module: settings, and the module's own migrations."""

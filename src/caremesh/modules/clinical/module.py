@@ -1,0 +1,41 @@
+"""Composition root of the clinical module: the FHIR engine on the module's database."""
+
+from __future__ import annotations
+
+from caremesh.fhir.definitions import load
+from caremesh.fhir.engine import FhirEngine
+from caremesh.kernel.module import ModuleContext, ModuleDefinition
+from caremesh.modules.clinical.adapters.settings import load_settings
+from caremesh.modules.clinical.api.fhir import build_router
+from caremesh.modules.clinical.application.publishing import change_publisher
+
+
+def build_engine(ctx: ModuleContext) -> FhirEngine:
+    settings = load_settings(ctx.config)
+    return FhirEngine(
+        ctx.db,
+        definitions=load(),
+        on_change=change_publisher(ctx.outbox),
+        base_url=settings.base_url,
+        max_body_bytes=settings.max_body_bytes,
+    )
+
+
+def register(ctx: ModuleContext) -> None:
+    engine = build_engine(ctx)
+    ctx.add_router(build_router(engine))
+
+    async def store_ready() -> None:
+        # The store's tables exist (its migrations ran) and answer a query that uses them.
+        async with ctx.db.read() as conn:
+            await conn.fetchval("SELECT COUNT(*) FROM (SELECT 1 FROM fhir_resource LIMIT 1) AS probe")
+
+    ctx.add_readiness_check("fhir-store", store_ready)
+
+
+MODULE = ModuleDefinition(
+    name="clinical",
+    migrations="caremesh.modules.clinical.adapters.migrations",
+    register=register,
+    components=(("fhir", "caremesh.fhir.storage.migrations"),),
+)
