@@ -1,1 +1,0 @@
-"""Batch and transaction Bundles posted to the service base (``POST [base]``)."""
