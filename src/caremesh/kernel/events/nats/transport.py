@@ -120,11 +120,14 @@ class NatsTransport:
             for envelope in envelopes:
                 earlier = last_of_aggregate.get(envelope.aggregate_id)
                 if earlier is not None:
-                    await asyncio.wait_for(earlier, self.settings.publish_timeout)
+                    async with asyncio.timeout(self.settings.publish_timeout):
+                        await earlier
                 ack = await self._send(envelope)
                 acks.append(ack)
                 last_of_aggregate[envelope.aggregate_id] = ack
-            await asyncio.wait_for(asyncio.gather(*acks), self.settings.publish_timeout)
+            # asyncio.timeout rather than wait_for, which on 3.11 can swallow the relay's cancellation.
+            async with asyncio.timeout(self.settings.publish_timeout):
+                await asyncio.gather(*acks)
         except NoStreamResponseError:
             self._stream_ready = False  # the broker lost its storage: recreate before the retry
             raise
