@@ -98,11 +98,11 @@ modules = ["notify"]
         )
     finally:
         stop(processes)
-        await _delete_stream(nats_url, f"E2E_{suffix}")
+        await delete_stream(nats_url, f"E2E_{suffix}")
     _assert_one_confirmation(sink, outcome)
 
 
-async def _delete_stream(url: str, stream: str) -> None:
+async def delete_stream(url: str, stream: str) -> None:
     import nats
 
     client = await nats.connect(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.platform_processes import ROOT, free_port, wait_ready
+from tests.e2e.test_booking_notifies import delete_stream
 
 
 def test_up_runs_a_two_process_topology(
@@ -46,6 +48,7 @@ modules = ["notify"]
     finally:
         os.killpg(up.pid, signal.SIGTERM)
         returncode = up.wait(timeout=30)
+        asyncio.run(delete_stream(nats_url, f"UP_{suffix}"))
     output = (tmp_path / "up.log").read_text()
     assert "scheduling" in output and "notify" in output
     assert returncode in (0, -signal.SIGTERM, 128 + signal.SIGTERM, 1), output[-2000:]
