@@ -7,7 +7,7 @@ import os
 import typer
 
 from caremesh import __version__
-from caremesh.cli import data, events, serve
+from caremesh.cli import data, events, fhir, serve
 from caremesh.kernel.observability.logging import configure_logging
 
 app = typer.Typer(help="caremesh: run, migrate and operate the platform.", no_args_is_help=True)
@@ -27,6 +27,7 @@ app.command("migrate")(data.migrate_command)
 app.command("token")(data.token_command)
 app.add_typer(data.demo_app, name="demo")
 app.add_typer(events.app, name="events")
+app.add_typer(fhir.app, name="fhir")
 
 if __name__ == "__main__":
     app()

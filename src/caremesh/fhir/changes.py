@@ -7,9 +7,10 @@ its outbox, in the same transaction, so a change and its event commit together o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from caremesh.fhir.definitions import Definitions
 from caremesh.fhir.indexing.entries import IndexEntry, ReferenceEntry
@@ -28,10 +29,13 @@ class ResourceChange:
     patient_id: str | None  # the Patient whose compartment holds the resource, when known
 
 
-ChangeListener = Callable[[Connection, ResourceChange], Awaitable[None]]
+class ChangeListener(Protocol):
+    """Told of one change, or of many at once (a transaction's creates: one outbox insert)."""
+
+    def __call__(self, conn: Connection, *changes: ResourceChange) -> Awaitable[None]: ...
 
 
-async def ignore_change(conn: Connection, change: ResourceChange) -> None:
+async def ignore_change(conn: Connection, *changes: ResourceChange) -> None:
     """The listener of an engine whose host publishes nothing."""
 
 

@@ -55,7 +55,8 @@ class FhirEngine:
         self.resource_types = resource_types or self.definitions.resource_types
         self.base_url = base_url
         self.max_body_bytes = max_body_bytes
-        self.intake = Intake(validator or _default_validator(self.definitions))
+        self.validator = validator or _default_validator(self.definitions)
+        self.intake = Intake(self.validator)
         indexer = indexer or _default_indexer(self.definitions, base_url)
         self.writer = Writer(self.definitions, indexer, on_change, clock)
         self.matcher = Matcher(self.definitions)

@@ -29,6 +29,7 @@ from caremesh.fhir.indexing.entries import IndexEntry
 from caremesh.fhir.meta import instant, stamp
 from caremesh.fhir.outcome import FhirError
 from caremesh.fhir.storage import resources
+from caremesh.fhir.storage.bulk import insert_new
 from caremesh.fhir.storage.resources import StoredVersion
 from caremesh.fhir.storage.versions import save_version
 from caremesh.kernel.clock import Clock
@@ -106,6 +107,29 @@ class Writer:
         patient = compartment_patient(self._definitions, kind, resource_id, patient_references(entries))
         await self._tell(conn, new, CREATE if created else UPDATE, patient)
         return Written(new, created=created)
+
+    async def create_many(self, conn: Connection, fresh: Sequence[tuple[Incoming, str]]) -> list[Written]:
+        """First versions of resources whose ids the server just minted (a transaction's creates),
+        saved with one statement per table instead of one round trip per resource."""
+        if not fresh:
+            return []
+        moment = self._clock()
+        saved: list[tuple[StoredVersion, Sequence[IndexEntry]]] = []
+        for incoming, resource_id in fresh:
+            kind = incoming.resource_type
+            entries = self._entries(incoming, resource_id, 1, moment)
+            body = stamp(
+                incoming.body, resource_type=kind, resource_id=resource_id, version=1, last_updated=moment
+            )
+            saved.append((StoredVersion(kind, resource_id, 1, moment, False, body, "POST"), entries))
+        await insert_new(conn, saved)
+        await self._on_change(conn, *(self._created(new, entries) for new, entries in saved))
+        return [Written(new, created=True) for new, _ in saved]
+
+    def _created(self, new: StoredVersion, entries: Sequence[IndexEntry]) -> ResourceChange:
+        kind, resource_id = new.resource_type, new.resource_id
+        patient = compartment_patient(self._definitions, kind, resource_id, patient_references(entries))
+        return ResourceChange(kind, resource_id, new.version, CREATE, new.last_updated, patient)
 
     async def delete(
         self, conn: Connection, kind: str, resource_id: str, *, if_match: int | None

@@ -13,10 +13,14 @@ from fastapi import APIRouter, Depends
 from starlette.convertors import Convertor, register_url_convertor
 
 from caremesh.fhir.engine import FhirEngine
+from caremesh.fhir.operations.bulk_export.service import BulkExport
+from caremesh.fhir.rest.bundle_routes import add_bundle_routes
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.errors import FhirRoute, method_not_allowed
+from caremesh.fhir.rest.export_routes import EXPORT_OPERATIONS, add_export_routes
 from caremesh.fhir.rest.history_routes import add_history_routes
 from caremesh.fhir.rest.instance_routes import INSTANCE, VERSION, add_instance_routes
+from caremesh.fhir.rest.operation_routes import OPERATIONS, add_operation_routes
 from caremesh.fhir.rest.search_routes import SEARCH, TYPE, add_search_routes
 from caremesh.fhir.rest.type_routes import add_type_routes
 from caremesh.kernel.security.principal import require_principal
@@ -53,12 +57,19 @@ _ONLY: dict[str, tuple[str, ...]] = {
     INSTANCE + "/_history": ("GET",),
     "/_history": ("GET",),
     "/_search": ("GET", "POST"),
+    "": ("GET", "POST"),  # system search; batch and transaction Bundles
+    "/metadata": ("GET",),
 }
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def build_fhir_router(engine: FhirEngine, prefix: str = "/fhir/R4") -> APIRouter:
-    """Every interaction of ``engine`` under ``prefix``; callers need a bearer token."""
+def build_fhir_router(
+    engine: FhirEngine, prefix: str = "/fhir/R4", exports: BulkExport | None = None
+) -> APIRouter:
+    """Every interaction of ``engine`` under ``prefix``; callers need a bearer token.
+
+    ``exports``: the host's Bulk Data export service, when it runs one (mounts ``$export``).
+    """
     router = APIRouter(
         prefix=prefix,
         route_class=FhirRoute,
@@ -72,6 +83,12 @@ def build_fhir_router(engine: FhirEngine, prefix: str = "/fhir/R4") -> APIRouter
     add_search_routes(router, rest)
     add_type_routes(router, rest)
     add_history_routes(router, rest)
+    add_bundle_routes(router, rest)
+    operations = list(OPERATIONS)
+    if exports is not None:
+        add_export_routes(router, rest, exports)
+        operations += EXPORT_OPERATIONS
+    add_operation_routes(router, rest, operations)
     for path, allowed in _ONLY.items():
         refused = [method for method in _METHODS if method not in allowed]
         router.add_api_route(path, method_not_allowed(allowed), methods=refused, include_in_schema=False)

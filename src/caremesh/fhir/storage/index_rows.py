@@ -40,10 +40,29 @@ from caremesh.kernel.db.base import Connection
 
 Part = TokenEntry | QuantityEntry | DateEntry | StringEntry | ReferenceEntry | NumberEntry | UriEntry
 
+# PostgreSQL refuses a btree index row over 2704 bytes, so a resource whose indexed text is longer
+# (a 3 KB Observation.valueString or identifier) could not be written at all. Texts in the lookup
+# indexes keep their first INDEXED_TEXT_BYTES bytes, on both dialects alike: searches by values up to
+# that length are exact; a longer search value must be cut with indexed_text() to match.
+INDEXED_TEXT_BYTES = 1000
+
+
+def indexed_text(text: str | None) -> str | None:
+    """``text`` as the lookup indexes hold it: at most INDEXED_TEXT_BYTES bytes of UTF-8."""
+    if text is None or len(text) <= INDEXED_TEXT_BYTES // 4:  # 4 bytes per character at most
+        return text
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= INDEXED_TEXT_BYTES:
+        return text
+    return encoded[:INDEXED_TEXT_BYTES].decode("utf-8", "ignore")  # never half a character
+
 
 def _composite(entry: CompositeEntry) -> tuple[Any, ...]:
     first = entry.parts[0] if entry.parts else None
-    c1 = (first.system, first.code) if isinstance(first, TokenEntry) else (None, None)
+    if isinstance(first, TokenEntry):
+        c1 = (indexed_text(first.system), indexed_text(first.code))
+    else:
+        c1 = (None, None)
     second = entry.parts[1] if len(entry.parts) > 1 else None
     return (entry.param, *c1, *_second_component(second))
 
@@ -71,19 +90,19 @@ def _second_component(part: Part | None) -> tuple[Any, ...]:
 # entry class -> (table, columns after res_type/res_id, their PostgreSQL types, row builder)
 _TABLES: dict[type, tuple[str, tuple[str, ...], tuple[str, ...], Any]] = {
     StringEntry: ("fhir_sp_string", ("param", "value", "exact"), ("text",) * 3,
-                  lambda e: (e.param, e.value, e.exact)),
+                  lambda e: (e.param, indexed_text(e.value), e.exact)),
     TokenEntry: ("fhir_sp_token", ("param", "system", "code", "text"), ("text",) * 4,
-                 lambda e: (e.param, e.system, e.code, e.text)),
+                 lambda e: (e.param, indexed_text(e.system), indexed_text(e.code), e.text)),
     DateEntry: ("fhir_sp_date", ("param", "low", "high"), ("text", "timestamptz", "timestamptz"),
                 lambda e: (e.param, e.low, e.high)),
     NumberEntry: ("fhir_sp_number", ("param", "value", "low", "high"), ("text",) + ("numeric",) * 3,
                   lambda e: (e.param, e.value, e.low, e.high)),
     QuantityEntry: ("fhir_sp_quantity", ("param", "system", "code", "unit", "value", "low", "high"),
                     ("text",) * 4 + ("numeric",) * 3,
-                    lambda e: (e.param, e.system, e.code, e.unit, e.value, e.low, e.high)),
+                    lambda e: (e.param, e.system, indexed_text(e.code), e.unit, e.value, e.low, e.high)),
     ReferenceEntry: ("fhir_sp_reference", ("param", "target_type", "target_id", "url"), ("text",) * 4,
                      lambda e: (e.param, e.target_type, e.target_id, e.url)),
-    UriEntry: ("fhir_sp_uri", ("param", "value"), ("text",) * 2, lambda e: (e.param, e.value)),
+    UriEntry: ("fhir_sp_uri", ("param", "value"), ("text",) * 2, lambda e: (e.param, indexed_text(e.value))),
     CompositeEntry: ("fhir_sp_composite",
                      ("param", "c1_system", "c1_code", "c2_system", "c2_code", "c2_text",
                       "c2_low", "c2_high", "c2_date_low", "c2_date_high"),
@@ -99,6 +118,13 @@ def _rows_by_kind(entries: Sequence[IndexEntry]) -> dict[type, list[tuple[Any, .
         kind = type(entry)
         grouped.setdefault(kind, []).append(_TABLES[kind][3](entry))
     return grouped
+
+
+def table_rows(
+    entries: Sequence[IndexEntry],
+) -> list[tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[Any, ...]]]]:
+    """(table, columns after res_type/res_id, their PostgreSQL types, rows) per table with rows."""
+    return [(*_TABLES[kind][:3], rows) for kind, rows in _rows_by_kind(entries).items()]
 
 
 def _sqlite_value(value: Any) -> Any:

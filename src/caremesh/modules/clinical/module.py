@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from caremesh.fhir.definitions import load
 from caremesh.fhir.engine import FhirEngine
+from caremesh.fhir.operations.bulk_export.service import BulkExport
 from caremesh.kernel.module import ModuleContext, ModuleDefinition
+from caremesh.kernel.security.tokens import var_dir
+from caremesh.modules.clinical.adapters.demo import load_demo
 from caremesh.modules.clinical.adapters.settings import load_settings
 from caremesh.modules.clinical.api.fhir import build_router
 from caremesh.modules.clinical.application.publishing import change_publisher
@@ -23,7 +28,9 @@ def build_engine(ctx: ModuleContext) -> FhirEngine:
 
 def register(ctx: ModuleContext) -> None:
     engine = build_engine(ctx)
-    ctx.add_router(build_router(engine))
+    exports = BulkExport(engine, var_dir() / ctx.name / "fhir-export")
+    ctx.add_router(build_router(engine, exports))
+    ctx.add_worker("fhir-export", exports.work)
 
     async def store_ready() -> None:
         # The store's tables exist (its migrations ran) and answer a query that uses them.
@@ -33,9 +40,14 @@ def register(ctx: ModuleContext) -> None:
     ctx.add_readiness_check("fhir-store", store_ready)
 
 
+async def demo(ctx: ModuleContext) -> dict[str, Any]:
+    return await load_demo(build_engine(ctx))
+
+
 MODULE = ModuleDefinition(
     name="clinical",
     migrations="caremesh.modules.clinical.adapters.migrations",
     register=register,
+    demo=demo,
     components=(("fhir", "caremesh.fhir.storage.migrations"),),
 )

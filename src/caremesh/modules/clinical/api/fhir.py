@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from caremesh.fhir.engine import FhirEngine
+from caremesh.fhir.operations.bulk_export.service import BulkExport
 from caremesh.fhir.rest import build_fhir_router
 from caremesh.modules.clinical.adapters.settings import FHIR_PREFIX
 
 
-def build_router(engine: FhirEngine) -> APIRouter:
-    return build_fhir_router(engine, prefix=FHIR_PREFIX)
+def build_router(engine: FhirEngine, exports: BulkExport) -> APIRouter:
+    return build_fhir_router(engine, prefix=FHIR_PREFIX, exports=exports)

@@ -25,11 +25,14 @@ def resource_changed(change: ResourceChange) -> ResourceChanged:
 
 
 def change_publisher(outbox: Outbox) -> ChangeListener:
-    """The engine's listener: the event joins the write's transaction; the count waits for its commit."""
+    """The engine's listener: the events join the write's transaction; counts wait for its commit."""
 
-    async def publish(conn: Connection, change: ResourceChange) -> None:
-        await outbox.add(conn, resource_changed(change))
-        counter = RESOURCE_WRITES.labels(resource_type=change.resource_type, interaction=change.interaction)
-        conn.on_commit(counter.inc)
+    async def publish(conn: Connection, *changes: ResourceChange) -> None:
+        await outbox.add(conn, *(resource_changed(change) for change in changes))
+        for change in changes:
+            counter = RESOURCE_WRITES.labels(
+                resource_type=change.resource_type, interaction=change.interaction
+            )
+            conn.on_commit(counter.inc)
 
     return publish

@@ -1,0 +1,1 @@
+"""Bulk loading of FHIR data (transaction/batch Bundles, NDJSON) into an engine."""

@@ -1,0 +1,1 @@
+"""FHIR operations served next to the REST interactions: $everything, $validate, metadata, $export."""

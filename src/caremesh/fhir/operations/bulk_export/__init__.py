@@ -1,0 +1,1 @@
+"""Bulk Data ``$export`` (system, Patient, Group) with the asynchronous request pattern."""

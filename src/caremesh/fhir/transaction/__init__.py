@@ -1,0 +1,1 @@
+"""Batch and transaction Bundles posted to the service base (``POST [base]``)."""

@@ -1,0 +1,1 @@
+"""Synthetic FHIR demo data shipped with the clinical module (see README.md)."""

@@ -1,0 +1,14 @@
+"""A running clinical process on both dialects, for batch and transaction Bundles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from tests.integration.fhir.rest.fhir_rest_harness import FhirApp, running
+
+
+@pytest.fixture
+async def fhir(database_url: str) -> AsyncIterator[FhirApp]:
+    async with running(database_url) as app:
+        yield app
