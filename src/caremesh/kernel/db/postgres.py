@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from caremesh.kernel.db.base import Dialect, Row
+from caremesh.kernel.errors import InvalidRequest
 
 _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -19,6 +20,15 @@ def _rowcount(status: str) -> int:
     # asyncpg returns the command tag, e.g. "UPDATE 3" or "INSERT 0 1".
     tail = status.rsplit(" ", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+@contextmanager
+def _client_errors() -> Iterator[None]:
+    """PostgreSQL refuses text SQLite accepts (a NUL character): that is the client's input, a 400."""
+    try:
+        yield
+    except (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError) as exc:
+        raise InvalidRequest("text values must not contain NUL (U+0000) characters") from exc
 
 
 class PostgresConnection:
@@ -32,19 +42,24 @@ class PostgresConnection:
         self.after_commit.append(callback)
 
     async def execute(self, sql: str, *args: Any) -> int:
-        return _rowcount(await self._raw.execute(sql, *args))
+        with _client_errors():
+            return _rowcount(await self._raw.execute(sql, *args))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self._raw.executemany(sql, list(rows))
+        with _client_errors():
+            await self._raw.executemany(sql, list(rows))
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        return list(await self._raw.fetch(sql, *args))
+        with _client_errors():
+            return list(await self._raw.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        return await self._raw.fetchrow(sql, *args)
+        with _client_errors():
+            return await self._raw.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        return await self._raw.fetchval(sql, *args)
+        with _client_errors():
+            return await self._raw.fetchval(sql, *args)
 
     @property
     def raw(self) -> asyncpg.Connection | PoolConnectionProxy:
