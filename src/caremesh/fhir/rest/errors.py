@@ -88,3 +88,11 @@ def method_not_allowed(allowed: tuple[str, ...]) -> Callable[..., Awaitable[Resp
         return outcome_response(405, [_issue(405, text)], {"Allow": ", ".join(allowed)})
 
     return refuse
+
+
+async def no_such_interaction(request: Request, **_: str) -> Response:
+    """The last route under the FHIR base: any path no interaction matched (a lower-case type,
+    extra segments, a trailing slash) is a 404 OperationOutcome, never a redirect that would turn
+    ``GET Patient/`` into a search or ``PUT Patient/%2F`` into a conditional update."""
+    text = "no FHIR interaction at this path (resource types are capitalised; ids have no '/')"
+    return outcome_response(404, [_issue(404, text)])

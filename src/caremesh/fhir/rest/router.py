@@ -16,7 +16,7 @@ from caremesh.fhir.engine import FhirEngine
 from caremesh.fhir.operations.bulk_export.service import BulkExport
 from caremesh.fhir.rest.bundle_routes import add_bundle_routes
 from caremesh.fhir.rest.context import Rest
-from caremesh.fhir.rest.errors import FhirRoute, method_not_allowed
+from caremesh.fhir.rest.errors import FhirRoute, method_not_allowed, no_such_interaction
 from caremesh.fhir.rest.export_routes import EXPORT_OPERATIONS, add_export_routes
 from caremesh.fhir.rest.history_routes import add_history_routes
 from caremesh.fhir.rest.instance_routes import INSTANCE, VERSION, add_instance_routes
@@ -92,4 +92,7 @@ def build_fhir_router(
     for path, allowed in _ONLY.items():
         refused = [method for method in _METHODS if method not in allowed]
         router.add_api_route(path, method_not_allowed(allowed), methods=refused, include_in_schema=False)
+    router.add_api_route(
+        "/{unmatched:path}", no_such_interaction, methods=list(_METHODS), include_in_schema=False
+    )
     return router

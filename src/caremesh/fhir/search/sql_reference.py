@@ -5,6 +5,7 @@ from __future__ import annotations
 from caremesh.fhir.search.sql_common import Binder
 from caremesh.fhir.search.text import like_escape
 from caremesh.fhir.search.values import ReferenceValue
+from caremesh.fhir.storage.index_rows import indexed_text
 
 
 def reference_sql(s: str, value: ReferenceValue, b: Binder) -> str:
@@ -29,6 +30,7 @@ def uri_above(value: str) -> list[str]:
 
 
 def uri_sql(s: str, modifier: str | None, value: str, b: Binder) -> str:
+    value = indexed_text(value) or ""  # as the index holds it
     if modifier == "below":
         return f"{s}.value LIKE {b(like_escape(value) + '%')} ESCAPE '\\'"
     if modifier == "above":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from caremesh.fhir.search.sql_common import Binder
 from caremesh.fhir.search.text import like_escape, normalize_string, prefix_upper_bound
+from caremesh.fhir.storage.index_rows import indexed_text
 
 
 def starts_with(column: str, prefix: str, b: Binder) -> str:
@@ -22,7 +23,8 @@ def starts_with(column: str, prefix: str, b: Binder) -> str:
 
 
 def string_sql(s: str, modifier: str | None, value: str, b: Binder) -> str:
-    normalised = normalize_string(value)
+    # The indexed column holds at most INDEXED_TEXT_BYTES; ``exact`` (not indexed) holds it all.
+    normalised = indexed_text(normalize_string(value)) or ""
     if modifier == "exact":
         # The normalised column is indexed; the exact one only confirms.
         return f"{s}.value = {b(normalised)} AND {s}.exact = {b(value)}"

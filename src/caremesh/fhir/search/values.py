@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from caremesh.fhir.indexing.normalize import date_range, decimal_range
 from caremesh.fhir.search.params import split_unescaped, unescape
+from caremesh.fhir.storage.index_rows import indexed_text
 
 _DECIMAL = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 
@@ -84,13 +85,14 @@ def parse_number(text: str) -> NumberRange:
 def parse_token(text: str) -> TokenValue:
     pieces = split_unescaped(text, "|")
     if len(pieces) == 1:
-        return TokenValue(code=unescape(pieces[0]) or None)
+        return TokenValue(code=indexed_text(unescape(pieces[0]) or None))
     if len(pieces) != 2:
         raise ValueError(f"invalid token {text!r}: expected [system|]code")
     system, code = (unescape(p) or None for p in pieces)
     if system is None and code is None:
         raise ValueError(f"invalid token {text!r}: a system or a code is needed")
-    return TokenValue(code=code, system=system, system_given=True)
+    # The index keeps the first INDEXED_TEXT_BYTES of a token; a longer value is compared as cut.
+    return TokenValue(code=indexed_text(code), system=indexed_text(system), system_given=True)
 
 
 def parse_quantity(text: str) -> QuantityValue:

@@ -1,20 +1,8 @@
-"""Paths the FHIR router does not route, and bugs the fuzzers found outside the files this suite
-may fix. Each bug is a strict xfail: its fix turns the test into a failure that asks for the
-marker to be removed, so the suite then guards the fixed behaviour.
-"""
+"""Paths no FHIR interaction matches, and bugs the fuzzers found (now fixed: these guard them)."""
 
 from __future__ import annotations
 
-import pytest
 from robustness_app import ALL_IN_ONE, BASE, FHIR_JSON, RunningApp, assert_outcome, running
-
-ROUTER_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="Known gap in caremesh/fhir/rest/router.py: a path under the FHIR base that no FHIR route "
-    "matches is answered by Starlette (404/405 problem+json, or a 307 redirect for a trailing "
-    "slash), not with an OperationOutcome. A catch-all route under the prefix would close it.",
-)
-
 
 ROUTED = (
     ("GET", "/Patient/a%20b", 400),  # reaches the read handler: not a FHIR id
@@ -45,7 +33,6 @@ async def test_paths_the_router_routes_answer_outcomes(app: RunningApp) -> None:
         assert_outcome(response)
 
 
-@ROUTER_GAP
 async def test_paths_no_fhir_route_matches_answer_outcomes(app: RunningApp) -> None:
     for method, path in NOT_ROUTED:
         response = await app.client.request(

@@ -9,7 +9,6 @@ import string
 from typing import Any
 
 import orjson
-import pytest
 from robustness_app import BASE, RunningApp
 
 from caremesh.fhir.storage.index_rows import INDEXED_TEXT_BYTES
@@ -63,12 +62,6 @@ async def test_long_tokens_and_uris_are_stored(app: RunningApp) -> None:
     assert await _found(app, f"Questionnaire?url:below=https://forms.example.org/{long_value[:30]}") == [qid]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Search side of the same limit: the index keeps the first INDEXED_TEXT_BYTES bytes of a "
-    "token (storage/index_rows.indexed_text); token, :exact and uri searches must cut their values "
-    "with indexed_text() too (search/sql_token.py, sql_string.py, the uri and composite SQL).",
-)
 async def test_a_token_longer_than_the_index_keeps_is_found_by_its_whole_value(app: RunningApp) -> None:
     long_value = _words(400, seed=3).replace(" ", "-")
     assert len(long_value) > INDEXED_TEXT_BYTES
