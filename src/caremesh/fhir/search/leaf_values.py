@@ -61,7 +61,7 @@ def _quantity(text: str) -> tuple[str, QuantityValue]:
 def _simple(kind: str, text: str, modifier: str | None, param: SearchParamDef, ctx: ValueContext) -> Any:
     if kind == "string" or kind == "uri" or (kind == "token" and modifier == "text"):
         return unescape(text)
-    if kind == "token":
+    if kind == "token" or (kind == "reference" and modifier == "identifier"):
         return parse_token(text)
     if kind == "date":
         return _dated(text, ctx.now)

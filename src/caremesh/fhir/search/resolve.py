@@ -24,10 +24,11 @@ MODIFIERS: dict[str, tuple[str, ...]] = {
     "string": ("exact", "contains"),
     "token": ("not", "text"),
     "uri": ("above", "below"),
+    # References given only by Reference.identifier are indexed as tokens under the same code.
+    "reference": ("identifier",),
 }
 UNSUPPORTED: dict[str, str] = {
     "of-type": "the index does not keep Identifier.type, so :of-type cannot be answered",
-    "identifier": "the index does not keep Reference.identifier, so :identifier cannot be answered",
     "in": "value set expansion is not available",
     "not-in": "value set expansion is not available",
     "above": "code hierarchies are not available (only uri parameters support :above)",

@@ -34,16 +34,21 @@ def _one_value(kind: str, modifier: str | None, s: str, value: Any, b: Binder) -
     return composite_sql(s, value, b)
 
 
+def _kind(leaf: Leaf) -> str:
+    """The index a leaf reads: ``reference:identifier`` reads the token rows of the same code."""
+    return "token" if leaf.param.type == "reference" and leaf.modifier == "identifier" else leaf.param.type
+
+
 def _values_sql(leaf: Leaf, b: Binder) -> ValueSql:
     def build(s: str) -> str:
-        conditions = [_one_value(leaf.param.type, leaf.modifier, s, v, b) for v in leaf.values]
+        conditions = [_one_value(_kind(leaf), leaf.modifier, s, v, b) for v in leaf.values]
         return " AND ".join(f"({c})" for c in conditions) if leaf.same_row else any_of(conditions)
 
     return build
 
 
 def leaf_sql(alias: str, scope: Scope, leaf: Leaf, b: Binder) -> str:
-    table = TABLES[leaf.param.type]
+    table = TABLES[_kind(leaf)]
     if leaf.modifier == "not":  # also true of resources that have no value at all (FHIR R4 3.1.1.5.5)
         return lacks(alias, table, leaf.param.code, _values_sql(leaf, b), b)
     return members(alias, scope, table, leaf.param.code, _values_sql(leaf, b), b)

@@ -31,6 +31,20 @@ async def test_references_to_other_servers_match_by_url(store: Store) -> None:
     assert await store.id_set("Observation", "subject=x") == set()
 
 
+async def test_references_given_only_by_identifier_match_with_the_identifier_modifier(store: Store) -> None:
+    by_identifier = {
+        "resourceType": "Observation", "id": "by-mrn", "status": "final", "code": {"text": "x"},
+        "subject": {"identifier": {"system": "http://hospital.example/mrn", "value": "MRN-77"}},
+    }  # fmt: skip
+    await store.put(by_identifier)
+    await store.put(observation("by-ref", "Patient/p9", "1-8", "2020"))
+    found = await store.id_set("Observation", "subject:identifier=http://hospital.example/mrn|MRN-77")
+    assert found == {"by-mrn"}
+    assert await store.id_set("Observation", "subject:identifier=MRN-77") == {"by-mrn"}
+    assert await store.id_set("Observation", "subject:identifier=http://other|MRN-77") == set()
+    assert await store.id_set("Observation", "subject=Patient/p9") == {"by-ref"}
+
+
 async def test_missing_references(loaded: Store) -> None:
     assert await loaded.id_set("Patient", "organization:missing=true") == {"p3"}
     assert await loaded.id_set("Organization", "partof:missing=false") == {"org1"}
