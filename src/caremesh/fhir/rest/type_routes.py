@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from caremesh.fhir.outcome import FhirError
 from caremesh.fhir.prefer import parse_prefer
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.http import (
@@ -20,12 +21,29 @@ from caremesh.fhir.rest.responses import deleted_response
 TYPE = "/{res_type:fhir_type}"
 
 
+_FORMAT_PARAMS = frozenset({"_format", "_pretty"})
+
+
+def _refuse_search_criteria(request: Request) -> None:
+    """Criteria on a create's URL are not FHIR (conditional create uses If-None-Exist); ignoring
+    them would create the duplicate the client meant to avoid, so they are refused."""
+    criteria = sorted(set(request.query_params) - _FORMAT_PARAMS)
+    if criteria:
+        raise FhirError.single(
+            400,
+            "invalid",
+            f"create takes no search criteria in the URL ({', '.join(criteria)[:200]}); "
+            "for a conditional create send them in the If-None-Exist header",
+        )
+
+
 def add_type_routes(router: APIRouter, rest: Rest) -> None:
     engine = rest.engine
 
     async def create(request: Request, res_type: str) -> Response:
         media = response_type(request)
         engine.require_type(res_type)
+        _refuse_search_criteria(request)
         require_content_type(request)
         body = await read_body(request, engine.max_body_bytes)
         written = await engine.create(res_type, body, if_none_exist=request.headers.get("if-none-exist"))

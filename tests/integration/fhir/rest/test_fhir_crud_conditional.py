@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_rest_harness import FhirApp, patient
+import orjson
+from fhir_rest_harness import BASE, FhirApp, patient
 
 SYSTEM = "http://hospital.example.org/mrn"
 
@@ -83,3 +84,19 @@ async def test_if_none_exist_accepts_a_leading_type_or_question_mark(fhir: FhirA
     second = await fhir.post("Patient", with_mrn("lead-1"), if_none_exist=f"?identifier={SYSTEM}|lead-1")
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json()["id"] == first.json()["id"]
+
+
+async def test_criteria_on_a_create_url_are_refused_not_ignored(fhir: FhirApp) -> None:
+    # Some clients (fhirpy's get_or_create) put the criteria in the URL; ignoring them would
+    # create exactly the duplicate the client tried to avoid.
+    body = orjson.dumps(with_mrn("url-mrn"))
+    headers = {"content-type": "application/fhir+json"}
+    refused = await fhir.client.post(
+        f"{BASE}/Patient?identifier={SYSTEM}|url-mrn", content=body, headers=headers
+    )
+    formatted = await fhir.client.post(f"{BASE}/Patient?_format=json", content=body, headers=headers)
+    assert refused.status_code == 400
+    assert "If-None-Exist" in refused.json()["issue"][0]["diagnostics"]
+    assert formatted.status_code == 201
+    found = await fhir.client.get(f"{BASE}/Patient", params={"identifier": f"{SYSTEM}|url-mrn"})
+    assert len(found.json().get("entry", [])) == 1
