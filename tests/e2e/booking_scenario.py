@@ -20,21 +20,36 @@ def auth_headers() -> dict[str, str]:
 
 
 async def _free_slot(client: httpx.AsyncClient, scheduling: str) -> str:
-    schedule = await client.post(f"{scheduling}/v1/schedules", json={
-        "practitioner_id": "prac-e2e-1", "service_type": "general-practice", "timezone": "UTC",
-    })
+    schedule = await client.post(
+        f"{scheduling}/v1/schedules",
+        json={
+            "practitioner_id": "prac-e2e-1",
+            "service_type": "general-practice",
+            "timezone": "UTC",
+        },
+    )
     assert schedule.status_code == 201, schedule.text
     schedule_id = schedule.json()["id"]
     start = (datetime.now(UTC) + timedelta(days=2)).date()
-    generated = await client.post(f"{scheduling}/v1/schedules/{schedule_id}/slots", json={
-        "start_date": start.isoformat(), "end_date": (start + timedelta(days=6)).isoformat(),
-        "days_of_week": [1, 2, 3, 4, 5, 6, 7], "hours": [{"start": "09:00", "end": "11:00"}],
-        "slot_minutes": 30,
-    })
+    generated = await client.post(
+        f"{scheduling}/v1/schedules/{schedule_id}/slots",
+        json={
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=6)).isoformat(),
+            "days_of_week": [1, 2, 3, 4, 5, 6, 7],
+            "hours": [{"start": "09:00", "end": "11:00"}],
+            "slot_minutes": 30,
+        },
+    )
     assert generated.status_code in (200, 201), generated.text
-    slots = await client.get(f"{scheduling}/v1/slots", params={
-        "schedule_id": schedule_id, "status": "free", "limit": 1,
-    })
+    slots = await client.get(
+        f"{scheduling}/v1/slots",
+        params={
+            "schedule_id": schedule_id,
+            "status": "free",
+            "limit": 1,
+        },
+    )
     return str(slots.json()["items"][0]["id"])
 
 
@@ -54,9 +69,14 @@ async def _wait_for_delivery(client: httpx.AsyncClient, notify: str, timeout: fl
 async def run_booking_scenario(scheduling: str, notify: str, *, timeout: float = 30.0) -> dict:
     """Book an appointment through scheduling; return what notify delivered about it."""
     async with httpx.AsyncClient(headers=auth_headers(), timeout=10) as client:
-        recipient = await client.put(f"{notify}/v1/notify/recipients/{PATIENT}", json={
-            "email": EMAIL, "channels": ["email"], "timezone": "Europe/Berlin",
-        })
+        recipient = await client.put(
+            f"{notify}/v1/notify/recipients/{PATIENT}",
+            json={
+                "email": EMAIL,
+                "channels": ["email"],
+                "timezone": "Europe/Berlin",
+            },
+        )
         assert recipient.status_code in (200, 201), recipient.text
         slot_id = await _free_slot(client, scheduling)
         key = {"Idempotency-Key": str(uuid.uuid4())}

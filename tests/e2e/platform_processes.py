@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -24,9 +26,20 @@ def free_port() -> int:
 def start_process(topology_file: Path, process: str, log_dir: Path) -> subprocess.Popen[bytes]:
     log = (log_dir / f"{process}.log").open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "caremesh.cli.main", "serve", "--topology", str(topology_file),
-         "--process", process],
-        cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "caremesh.cli.main",
+            "serve",
+            "--topology",
+            str(topology_file),
+            "--process",
+            process,
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -54,3 +67,27 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def isolate_split_topology(monkeypatch: Any, tag: str) -> str:
+    """Env for a throw-away split run: no URL overrides, a NATS stream of its own; returns its name."""
+    monkeypatch.delenv("CAREMESH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CAREMESH_BUS_URL", raising=False)
+    suffix = secrets.token_hex(4)
+    stream = f"{tag.upper()}_{suffix}"
+    monkeypatch.setenv("CAREMESH_NATS_STREAM", stream)
+    monkeypatch.setenv("CAREMESH_NATS_SUBJECT_PREFIX", f"{tag.lower()}{suffix}.events")
+    return stream
+
+
+def write_split_topology(
+    path: Path, *, database: str, bus: str, ports: dict[str, int], extra: str = ""
+) -> Path:
+    """scheduling and notify in two processes on the given PostgreSQL database and NATS."""
+    processes = "".join(
+        f'[processes.{name}]\nport = {port}\nmodules = ["{name}"]\n' for name, port in ports.items()
+    )
+    path.write_text(
+        f'name = "{path.stem}"\n[infrastructure]\ndatabase = "{database}"\nbus = "{bus}"\n{processes}{extra}'
+    )
+    return path

@@ -6,13 +6,19 @@ SQLite, in-process bus) and split (scheduling and notify apart, PostgreSQL + NAT
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.e2e.booking_scenario import EMAIL, run_booking_scenario
-from tests.e2e.platform_processes import free_port, start_process, stop, wait_ready
+from tests.e2e.platform_processes import (
+    free_port,
+    isolate_split_topology,
+    start_process,
+    stop,
+    wait_ready,
+    write_split_topology,
+)
 from tests.e2e.smtp_sink import Sink, smtp_sink
 
 
@@ -49,7 +55,8 @@ async def test_all_in_one(tmp_path: Path, sink: Sink, monkeypatch: pytest.Monkey
     monkeypatch.delenv("CAREMESH_BUS_URL", raising=False)
     port = free_port()
     topology = tmp_path / "aio.toml"
-    topology.write_text(f"""
+    topology.write_text(
+        f"""
 name = "e2e-all-in-one"
 [infrastructure]
 database = "sqlite:///{tmp_path}/var"
@@ -57,7 +64,9 @@ bus = "inprocess"
 [processes.app]
 port = {port}
 modules = ["scheduling", "notify"]
-""" + _notify_config(sink.port))
+"""
+        + _notify_config(sink.port)
+    )
     process = start_process(topology, "app", tmp_path)
     try:
         wait_ready(f"http://127.0.0.1:{port}", process)
@@ -70,25 +79,15 @@ modules = ["scheduling", "notify"]
 async def test_split_on_postgres_and_nats(
     tmp_path: Path, sink: Sink, postgres_url: str, nats_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("CAREMESH_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CAREMESH_BUS_URL", raising=False)
-    suffix = secrets.token_hex(4)
-    monkeypatch.setenv("CAREMESH_NATS_STREAM", f"E2E_{suffix}")
-    monkeypatch.setenv("CAREMESH_NATS_SUBJECT_PREFIX", f"e2e{suffix}.events")
+    stream = isolate_split_topology(monkeypatch, "e2e")
     ports = {"scheduling": free_port(), "notify": free_port()}
-    topology = tmp_path / "split.toml"
-    topology.write_text(f"""
-name = "e2e-split"
-[infrastructure]
-database = "{postgres_url}"
-bus = "{nats_url}"
-[processes.scheduling]
-port = {ports["scheduling"]}
-modules = ["scheduling"]
-[processes.notify]
-port = {ports["notify"]}
-modules = ["notify"]
-""" + _notify_config(sink.port))
+    topology = write_split_topology(
+        tmp_path / "e2e-split.toml",
+        database=postgres_url,
+        bus=nats_url,
+        ports=ports,
+        extra=_notify_config(sink.port),
+    )
     processes = [start_process(topology, name, tmp_path) for name in ports]
     try:
         for name, process in zip(ports, processes, strict=True):
@@ -98,7 +97,7 @@ modules = ["notify"]
         )
     finally:
         stop(processes)
-        await delete_stream(nats_url, f"E2E_{suffix}")
+        await delete_stream(nats_url, stream)
     _assert_one_confirmation(sink, outcome)
 
 
