@@ -120,8 +120,16 @@ async def in_process(topology: Topology, args: argparse.Namespace) -> tuple[str,
 @contextmanager
 def scheduling_server(topology_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """``caremesh serve`` of the scheduling process, stopped (and its stderr shown on failure) after."""
-    command = [sys.executable, "-m", "caremesh.cli.main", "serve", "--topology", str(topology_path),
-               "--process", "scheduling"]
+    command = [
+        sys.executable,
+        "-m",
+        "caremesh.cli.main",
+        "serve",
+        "--topology",
+        str(topology_path),
+        "--process",
+        "scheduling",
+    ]
     # stderr to a file, not a pipe nobody drains while the benchmark runs.
     with tempfile.TemporaryFile() as errors:
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
@@ -150,14 +158,14 @@ async def wait_until_ready(base_url: str, server: subprocess.Popen[bytes]) -> No
     async with httpx.AsyncClient(base_url=base_url) as http:
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise RuntimeError(f"the scheduling server exited with {server.returncode}")
+                raise RuntimeError(f"caremesh serve exited with {server.returncode}")
             try:
                 if (await http.get("/ready")).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.2)
-    raise RuntimeError("the scheduling server did not become ready")
+    raise RuntimeError(f"{base_url} did not become ready")
 
 
 async def over_http(

@@ -41,7 +41,11 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
-from boundary import _stop, free_port  # the sibling benchmark's process helpers (bench/ is on sys.path)
+from boundary import (  # the sibling benchmark's process helpers (bench/ is on sys.path)
+    _stop,
+    free_port,
+    wait_until_ready,
+)
 from raw_http import RawClient
 
 from caremesh.apps.asgi import build_app
@@ -193,28 +197,13 @@ async def over_uvicorn(
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     clients = [RawClient("127.0.0.1", port, _bearer()) for _ in range(args.clients)]
     try:
-        await _ready(f"http://127.0.0.1:{port}", server)
+        await wait_until_ready(f"http://127.0.0.1:{port}", server)
         workload = Workload(await first_patient(clients[0]))  # type: ignore[arg-type]
         return await scenarios(workload, clients, args.ops, f"{backend} uvicorn")  # type: ignore[arg-type]
     finally:
         for client in clients:
             await client.aclose()
         _stop(server)
-
-
-async def _ready(base: str, server: Any) -> None:
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient(base_url=base) as http:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError(f"caremesh serve exited with {server.returncode}")
-            try:
-                if (await http.get("/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
 
 
 def _bearer() -> dict[str, str]:

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import orjson
+from tests.support.asgi import asgi_client
 
-from caremesh.apps.asgi import build_app
 from caremesh.bootstrap import Runtime, build_runtime
 from caremesh.kernel.db.base import Database
 from caremesh.kernel.security.tokens import issue_token
@@ -107,13 +107,5 @@ def topology_for(database_url: str, **clinical: Any) -> Any:
 @asynccontextmanager
 async def running(database_url: str, **clinical: Any) -> AsyncIterator[FhirApp]:
     runtime = build_runtime(topology_for(database_url, **clinical))
-    app = build_app(runtime, start_runtime=False)
-    await runtime.start(workers=False)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://fhir.test", headers=bearer()
-        ) as client:
-            yield FhirApp(client, runtime)
-    finally:
-        await runtime.stop()
+    async with asgi_client(runtime, headers=bearer()) as client:
+        yield FhirApp(client, runtime)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from tests.support.asgi import asgi_client
 
 from caremesh.apps.asgi import build_app
 from caremesh.bootstrap import Runtime, build_runtime
@@ -80,16 +81,8 @@ class RunningApp:
 @asynccontextmanager
 async def running(database_url: str, modules: tuple[str, ...] = ("clinical",)) -> AsyncIterator[RunningApp]:
     runtime = _runtime(database_url, list(modules))
-    app = build_app(runtime, start_runtime=False)
-    await runtime.start(workers=False)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://fhir.test", headers=bearer()
-        ) as client:
-            yield RunningApp(client, runtime)
-    finally:
-        await runtime.stop()
+    async with asgi_client(runtime, headers=bearer()) as client:
+        yield RunningApp(client, runtime)
 
 
 def assert_outcome(response: httpx.Response) -> dict[str, Any]:
