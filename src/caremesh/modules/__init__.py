@@ -8,4 +8,9 @@ KNOWN_MODULES: dict[str, str] = {
     "scheduling": "caremesh.modules.scheduling.module",
     "notify": "caremesh.modules.notify.module",
     "clinical": "caremesh.modules.clinical.module",
+    "cds": "caremesh.modules.cds.module",
+    "pharmacy": "caremesh.modules.pharmacy.module",
+    "billing": "caremesh.modules.billing.module",
+    "monitoring": "caremesh.modules.monitoring.module",
+    "identity": "caremesh.modules.identity.module",
 }
