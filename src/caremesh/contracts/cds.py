@@ -84,9 +84,11 @@ class OrderCheckResult(Dto):
 
     @property
     def highest(self) -> Indicator | None:
-        order = {"info": 0, "warning": 1, "critical": 2}
-        live = [card.indicator for card in self.cards if not card.suppressed]
-        return max(live, key=order.__getitem__) if live else None
+        live = {card.indicator for card in self.cards if not card.suppressed}
+        for indicator in ("critical", "warning", "info"):
+            if indicator in live:
+                return indicator  # type: ignore[return-value]  # one of the Indicator literals
+        return None
 
 
 class OverrideRecord(Dto):
