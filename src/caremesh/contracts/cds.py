@@ -87,7 +87,7 @@ class OrderCheckResult(Dto):
         live = {card.indicator for card in self.cards if not card.suppressed}
         for indicator in ("critical", "warning", "info"):
             if indicator in live:
-                return indicator  # type: ignore[return-value]  # one of the Indicator literals
+                return indicator
         return None
 
 
