@@ -154,6 +154,7 @@ async def search(
     )
     found = _filter(conn, definitions, query, compartment)
     if conn.dialect == "postgres":
+        conn.holds_session_state()  # reset on release should the search fail before its RESET
         await conn.execute(_CUSTOM_PLANS)
     result = await _run(conn, definitions, query, found, base_url, compartment)
     if conn.dialect == "postgres":

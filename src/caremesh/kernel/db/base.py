@@ -29,6 +29,11 @@ class Connection(Protocol):
         """Run ``callback`` once the surrounding transaction has committed (never on rollback)."""
         ...
 
+    def holds_session_state(self) -> None:
+        """Say that this session now carries state (a setting, an advisory lock) that must not
+        leak to the next user of a pooled connection; it is reset when the connection returns."""
+        ...
+
 
 class Database(Protocol):
     """One module's database: a SQLite file, or a PostgreSQL schema."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -31,15 +32,44 @@ def _client_errors() -> Iterator[None]:
         raise InvalidRequest("text values must not contain NUL (U+0000) characters") from exc
 
 
+class _SessionReset:
+    """Resets a pooled connection only when its session was marked as holding state.
+
+    asyncpg's default resets every released connection with a query (``RESET ALL``, unlock
+    advisory locks, ...): a round trip per request, a large share of a read by id. caremesh's
+    code marks the few places that change session state, and only those sessions pay the reset.
+    """
+
+    def __init__(self) -> None:
+        self._marked: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
+
+    def mark(self, raw: asyncpg.Connection | PoolConnectionProxy) -> None:
+        underlying = getattr(raw, "_con", raw)  # a pool proxy wraps the real connection
+        if underlying is not None:
+            self._marked.add(underlying)
+
+    async def __call__(self, connection: asyncpg.Connection) -> None:
+        if connection in self._marked:
+            self._marked.discard(connection)
+            await connection.reset()
+
+
 class PostgresConnection:
     dialect: Dialect = "postgres"
 
-    def __init__(self, raw: asyncpg.Connection | PoolConnectionProxy) -> None:
+    def __init__(
+        self, raw: asyncpg.Connection | PoolConnectionProxy, session_reset: _SessionReset | None = None
+    ) -> None:
         self._raw = raw
+        self._session_reset = session_reset
         self.after_commit: list[Callable[[], None]] = []
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         self.after_commit.append(callback)
+
+    def holds_session_state(self) -> None:
+        if self._session_reset is not None:
+            self._session_reset.mark(self._raw)
 
     async def execute(self, sql: str, *args: Any) -> int:
         with _client_errors():
@@ -101,6 +131,7 @@ class PostgresDatabase:
         self._min = min_size
         self._max = max_size
         self._pool: asyncpg.Pool | None = None
+        self._session_reset = _SessionReset()
 
     async def connect(self) -> None:
         if self._pool is not None:
@@ -118,6 +149,7 @@ class PostgresDatabase:
             min_size=self._min,
             max_size=self._max,
             server_settings={"search_path": self.schema, "application_name": f"caremesh-{self.module}"},
+            reset=self._session_reset,
         )
 
     async def close(self) -> None:
@@ -133,7 +165,7 @@ class PostgresDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConnection]:
         async with self._pool_or_fail().acquire() as raw, raw.transaction():
-            conn = PostgresConnection(raw)
+            conn = PostgresConnection(raw, self._session_reset)
             yield conn
         for callback in conn.after_commit:
             callback()
@@ -141,7 +173,7 @@ class PostgresDatabase:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[PostgresConnection]:
         async with self._pool_or_fail().acquire() as raw:
-            yield PostgresConnection(raw)
+            yield PostgresConnection(raw, self._session_reset)
 
     async def ping(self) -> None:
         async with self.read() as conn:

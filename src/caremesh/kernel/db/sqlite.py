@@ -54,6 +54,9 @@ class SQLiteConnection:
     def on_commit(self, callback: Callable[[], None]) -> None:
         self.after_commit.append(callback)
 
+    def holds_session_state(self) -> None:
+        """SQLite connections carry no session state that needs resetting."""
+
     async def execute(self, sql: str, *args: Any) -> int:
         cursor = await self._raw.execute(to_sqlite(sql), args)
         count = cursor.rowcount

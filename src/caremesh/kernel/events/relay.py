@@ -91,6 +91,7 @@ class OutboxRelay:
             yield
             return
         async with self.db.read() as conn:
+            conn.holds_session_state()  # should the unlock below never run, the pool releases the lock
             await conn.fetchval("SELECT pg_advisory_lock($1)", self._lock_key)
             try:
                 yield
