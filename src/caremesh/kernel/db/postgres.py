@@ -45,7 +45,7 @@ class _SessionReset:
 
     def mark(self, raw: asyncpg.Connection | PoolConnectionProxy) -> None:
         underlying = getattr(raw, "_con", raw)  # a pool proxy wraps the real connection
-        if underlying is not None:
+        if isinstance(underlying, asyncpg.Connection):
             self._marked.add(underlying)
 
     async def __call__(self, connection: asyncpg.Connection) -> None:
