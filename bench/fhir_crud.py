@@ -134,12 +134,37 @@ async def measure(op: Op, clients: list[httpx.AsyncClient], ops: int) -> dict[st
     }
 
 
+async def outbox_backlog(database_url: str) -> int:
+    """Events committed but not yet published by the clinical module's relay."""
+    sql = "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL"
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        path = Path(database_url.removeprefix("sqlite:///")) / "clinical.db"
+        with sqlite3.connect(path, timeout=5) as lite:
+            return int(lite.execute(sql).fetchone()[0])
+    pg = await asyncpg.connect(database_url, server_settings={"search_path": "clinical"})
+    try:
+        return int(await pg.fetchval(sql))
+    finally:
+        await pg.close()
+
+
+async def settle(database_url: str, timeout: float = 120.0) -> None:
+    """Wait until the relay has published the previous scenario's events, so each scenario is
+    measured on its own (the relay draining a write burst competes for the same two cores)."""
+    deadline = time.monotonic() + timeout
+    while await outbox_backlog(database_url) > 0 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+
+
 async def scenarios(
-    workload: Workload, clients: list[httpx.AsyncClient], ops: int, label: str
+    workload: Workload, clients: list[httpx.AsyncClient], ops: int, label: str, database_url: str
 ) -> list[dict[str, Any]]:
     results = []
     await measure(workload.create, clients[:1], 50)  # warm-up: compiled schemas, pools, caches
     for name in ("create", "read", "update", "search", "mix"):
+        await settle(database_url)
         stats = await measure(getattr(workload, name), clients, ops)
         results.append({"path": label, "concurrency": len(clients), "scenario": name, **stats})
         print(f"  {label:<28} c={len(clients):<3} {name:<7} {stats}", flush=True)
@@ -172,10 +197,9 @@ async def in_process(database_url: str, backend: str, args: argparse.Namespace) 
             transport=transport, base_url="http://bench", headers=_bearer()
         ) as client:
             workload = Workload(await first_patient(client))
-            results = await scenarios(workload, [client], args.ops, f"{backend} in-process")
-            results += await scenarios(
-                workload, [client] * args.concurrency, args.ops, f"{backend} in-process"
-            )
+            label = f"{backend} in-process"
+            results = await scenarios(workload, [client], args.ops, label, database_url)
+            results += await scenarios(workload, [client] * args.concurrency, args.ops, label, database_url)
             return results
     finally:
         await runtime.stop()
@@ -199,7 +223,9 @@ async def over_uvicorn(
     try:
         await wait_until_ready(f"http://127.0.0.1:{port}", server)
         workload = Workload(await first_patient(clients[0]))  # type: ignore[arg-type]
-        return await scenarios(workload, clients, args.ops, f"{backend} uvicorn")  # type: ignore[arg-type]
+        return await scenarios(
+            workload, clients, args.ops, f"{backend} uvicorn", database_url  # type: ignore[arg-type]
+        )
     finally:
         for client in clients:
             await client.aclose()
@@ -263,7 +289,7 @@ async def drop_postgres(url: str) -> None:
 async def backend_runs(backend: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     results = []
     for run in ("in-process", "uvicorn"):
-        if run == "uvicorn" and args.in_process_only:
+        if (run == "uvicorn" and args.in_process_only) or (run == "in-process" and args.uvicorn_only):
             continue
         url = f"sqlite:///{workdir / backend / run}" if backend == "sqlite" else await fresh_postgres()
         try:
@@ -287,7 +313,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         report["serialisation"] = serialisation()
         print(f"  serialisation {report['serialisation']}", flush=True)
         results = []
-        for backend in ("sqlite",) if args.sqlite_only else ("sqlite", "postgres"):
+        backends = ("sqlite", "postgres")
+        if args.sqlite_only or args.postgres_only:
+            backends = ("sqlite",) if args.sqlite_only else ("postgres",)
+        for backend in backends:
             results += await backend_runs(backend, args, Path(workdir))
     report["environment"] = {"python": platform.python_version(), "cpus": os.cpu_count()}
     report["results"] = results
@@ -303,6 +332,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32, help="in-process concurrent requests")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients against uvicorn")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument("--uvicorn-only", action="store_true")
     parser.add_argument("--in-process-only", action="store_true")
     args = parser.parse_args()
     if not 100 <= args.ops <= 20000 or not 1 <= args.concurrency <= 128 or not 1 <= args.clients <= 128:

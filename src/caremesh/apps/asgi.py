@@ -60,6 +60,9 @@ def build_app(runtime: Runtime, *, start_runtime: bool = True) -> FastAPI:
         title=f"caremesh ({runtime.process.name})",
         version=__version__,
         lifespan=lifespan,
+        # The kernel's ObservabilityMiddleware already makes the server span and the RED metrics
+        # (with the PHI-safe route template); FastAPI's own telemetry would do it all a second time.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     install_error_handlers(app)
