@@ -32,6 +32,8 @@ class MedicationItem(Dto):
     medication: Coding
     daily_dose: DoseAmount | None = None  # total per day, when the sig allows computing it
     status: str = "active"
+    # Added by cds (optional): "oral", "intravenous", ...; some dose limits apply to one route only.
+    route: str | None = None
 
 
 class AllergyItem(Dto):
@@ -43,6 +45,7 @@ class AllergyItem(Dto):
 
 class OrderCheckRequest(Dto):
     hook: Literal["order-select", "order-sign"]
+    hook_instance: str | None = None  # added by cds (optional): the CDS Hooks call id, for audit
     patient_id: str
     encounter_id: str | None = None
     user_id: str | None = None
@@ -76,11 +79,23 @@ class Card(Dto):
     suggestions: list[Suggestion] = []
     override_reasons: list[OverrideReason] = []
     suppressed: bool = False  # shown already in this encounter and not escalated
+    order_id: str | None = None  # added by cds (optional): the draft order the card is about
+
+
+class Unrecognized(Dto):
+    """Added by cds: an item the check could not map to its knowledge, so it was not checked."""
+
+    role: Literal["draft", "active", "allergy"]
+    reference: str | None = None  # order id or allergy id when known
+    coding: Coding
 
 
 class OrderCheckResult(Dto):
     cards: list[Card]
     knowledge_version: str  # version of the knowledge files the check used
+    # Added by cds (optional): what could not be checked (no known RxNorm ingredient / allergen);
+    # a draft listed here had no medication-safety check at all and needs a manual review.
+    unrecognized: list[Unrecognized] = []
 
     @property
     def highest(self) -> Indicator | None:

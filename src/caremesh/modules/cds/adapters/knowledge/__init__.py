@@ -1,0 +1,1 @@
+"""The versioned medication-safety knowledge files (JSON) with their manifest."""
