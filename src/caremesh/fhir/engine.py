@@ -24,6 +24,7 @@ from caremesh.fhir.patch import apply_patch
 from caremesh.fhir.search.engine import SearchResult, search
 from caremesh.fhir.storage import resources
 from caremesh.fhir.storage.history import HistoryPage, HistoryQuery, history_page
+from caremesh.fhir.storage.reindex import reindex
 from caremesh.fhir.storage.resources import StoredVersion
 from caremesh.fhir.validation.validator import Validator
 from caremesh.fhir.writes import Contention, ResourceIndexer, Writer, Written, stale_version
@@ -57,8 +58,8 @@ class FhirEngine:
         self.max_body_bytes = max_body_bytes
         self.validator = validator or _default_validator(self.definitions)
         self.intake = Intake(self.validator)
-        indexer = indexer or _default_indexer(self.definitions, base_url)
-        self.writer = Writer(self.definitions, indexer, on_change, clock)
+        self.indexer = indexer or _default_indexer(self.definitions, base_url)
+        self.writer = Writer(self.definitions, self.indexer, on_change, clock)
         self.matcher = Matcher(self.definitions)
 
     def require_type(self, resource_type: str) -> str:
@@ -175,6 +176,10 @@ class FhirEngine:
             return await self.writer.delete(conn, resource_type, target, if_match=None)
 
         return await self._transact(work)
+
+    async def reindex(self, resource_types: list[str] | None = None) -> int:
+        """Rebuild the index rows of every current resource (after the index gained columns)."""
+        return await reindex(self.db, self.indexer, resource_types=resource_types)
 
     # -- search ------------------------------------------------------------------------------
 

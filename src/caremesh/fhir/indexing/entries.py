@@ -25,6 +25,9 @@ class TokenEntry:
     system: str | None
     code: str | None
     text: str | None = None  # display / CodeableConcept.text, for :text
+    # An Identifier's type (one entry per coding of Identifier.type), for :of-type
+    type_system: str | None = None
+    type_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,19 @@ def identifier_value(param: str, value: Any) -> list[IndexEntry]:
     if system is None and code is None:
         return []
     kind = value.get("type")
-    return [TokenEntry(param, system, code, _normalized(kind.get("text")) if type(kind) is dict else None)]
+    if type(kind) is not dict:
+        return [TokenEntry(param, system, code)]
+    text = _normalized(kind.get("text"))
+    # One entry per coded type, so that ``:of-type`` finds the identifier by any of its type codes.
+    coded = [(_text(c.get("system")), _text(c["code"])) for c in _listed(kind.get("coding"))
+             if type(c) is dict and _text(c.get("code")) is not None]  # fmt: skip
+    if not coded:
+        return [TokenEntry(param, system, code, text)]
+    return [TokenEntry(param, system, code, text, type_system, type_code) for type_system, type_code in coded]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if type(value) is list else []
 
 
 def _contact_point(param: str, value: Any) -> list[IndexEntry]:

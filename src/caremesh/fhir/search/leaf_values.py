@@ -10,19 +10,24 @@ from caremesh.fhir.definitions import Definitions, SearchParamDef
 from caremesh.fhir.search.criteria import invalid, not_supported
 from caremesh.fhir.search.params import or_values, split_unescaped, unescape
 from caremesh.fhir.search.prefixes import split_prefix, widen_dates, widen_numbers
+from caremesh.fhir.search.sql_reference import is_url
 from caremesh.fhir.search.values import (
     DateRange,
     NumberRange,
     QuantityValue,
     parse_date,
     parse_number,
+    parse_of_type,
     parse_quantity,
     parse_reference,
     parse_token,
 )
 
-# Composite index rows keep a token first component and a second of one of these types.
+# What the composite index rows keep (see storage.index_rows): a first component that is a token
+# or a reference, a second of one of these types, and an optional third that is a number.
+COMPOSITE_FIRST = ("token", "reference")
 COMPOSITE_SECOND = ("token", "quantity", "date", "string", "number")
+COMPOSITE_THIRD = ("number",)
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,13 @@ def _quantity(text: str) -> tuple[str, QuantityValue]:
 
 
 def _simple(kind: str, text: str, modifier: str | None, param: SearchParamDef, ctx: ValueContext) -> Any:
+    if kind == "uri" and modifier in ("above", "below") and not is_url(unescape(text)):
+        shown = unescape(text)[:80]
+        raise ValueError(f":{modifier} walks the path of a URL; {shown!r} is not one (a URN has no path)")
     if kind == "string" or kind == "uri" or (kind == "token" and modifier == "text"):
         return unescape(text)
+    if kind == "token" and modifier == "of-type":
+        return parse_of_type(text)
     if kind == "token" or (kind == "reference" and modifier == "identifier"):
         return parse_token(text)
     if kind == "date":
@@ -80,24 +90,27 @@ def _simple(kind: str, text: str, modifier: str | None, param: SearchParamDef, c
     raise ValueError(f"parameters of type {kind} are not searchable")
 
 
-def composite_types(param: SearchParamDef, definitions: Definitions) -> tuple[str, str] | None:
-    """The component types of a composite the index can answer (token + one other), else None."""
+def composite_types(param: SearchParamDef, definitions: Definitions) -> tuple[str, ...] | None:
+    """The component types of a composite the index can answer, else None."""
     kinds = []
     for component in param.components:
         definition = definitions.by_url.get(component.definition)
         kinds.append(definition.type if definition else "unknown")
-    if len(kinds) == 2 and kinds[0] == "token" and kinds[1] in COMPOSITE_SECOND:
-        return kinds[0], kinds[1]
+    allowed = (COMPOSITE_FIRST, COMPOSITE_SECOND, COMPOSITE_THIRD)
+    if len(kinds) in (2, 3) and all(kind in allowed[i] for i, kind in enumerate(kinds)):
+        return tuple(kinds)
     return None
 
 
-def _composite(text: str, param: SearchParamDef, ctx: ValueContext) -> tuple[Any, Any]:
+def _composite(text: str, param: SearchParamDef, ctx: ValueContext) -> tuple[Any, ...]:
     kinds = composite_types(param, ctx.definitions)
     assert kinds is not None  # checked when the modifier/param was accepted
     parts = split_unescaped(text, "$")
-    if len(parts) != 2:
-        raise ValueError(f"invalid composite value {text!r}: expected two components joined by '$'")
-    return parse_token(parts[0]), _simple(kinds[1], parts[1], None, param, ctx)
+    if len(parts) != len(kinds):
+        raise ValueError(
+            f"invalid composite value {text!r}: expected {len(kinds)} components joined by '$'"
+        )
+    return tuple(_simple(kind, part, None, param, ctx) for kind, part in zip(kinds, parts, strict=True))
 
 
 def parse_values(

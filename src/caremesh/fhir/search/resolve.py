@@ -16,23 +16,27 @@ from caremesh.fhir.search.criteria import (
     invalid,
     not_supported,
 )
+from caremesh.fhir.search.identifier_params import holds_identifiers
 from caremesh.fhir.search.leaf_values import ValueContext, parse_missing, parse_values
 from caremesh.fhir.search.lookup import lookup_param
 from caremesh.fhir.search.params import ParamName, or_values, parse_name, unescape
 
 MODIFIERS: dict[str, tuple[str, ...]] = {
     "string": ("exact", "contains"),
-    "token": ("not", "text"),
+    "token": ("not", "text", "of-type"),
     "uri": ("above", "below"),
     # References given only by Reference.identifier are indexed as tokens under the same code.
     "reference": ("identifier",),
 }
+_SUBSUMPTION = (
+    "on a token asks whether codes are subsumed in their code system's hierarchy, which needs a "
+    "terminology service; this server has none (:above and :below are supported on uri parameters)"
+)
 UNSUPPORTED: dict[str, str] = {
-    "of-type": "the index does not keep Identifier.type, so :of-type cannot be answered",
-    "in": "value set expansion is not available",
-    "not-in": "value set expansion is not available",
-    "above": "code hierarchies are not available (only uri parameters support :above)",
-    "below": "code hierarchies are not available (only uri parameters support :below)",
+    "in": "value set expansion needs a terminology service; this server has none",
+    "not-in": "value set expansion needs a terminology service; this server has none",
+    "above": f":above {_SUBSUMPTION}",
+    "below": f":below {_SUBSUMPTION}",
 }
 
 
@@ -53,6 +57,8 @@ def resolve(ctx: ValueContext, scope: Scope, name: str, value: str) -> Criterion
     if parsed.modifier == "missing":
         return Missing(param, parse_missing(name, value))
     _check_modifier(ctx, param, parsed.modifier, name)
+    if parsed.modifier == "of-type" and not holds_identifiers(ctx.definitions, scope or (), param):
+        raise invalid(name, f":of-type applies to parameters of Identifiers; {param.code} holds none")
     values = parse_values(name, param, parsed.modifier, value, ctx)
     return Leaf(param, parsed.modifier, values) if values else None
 

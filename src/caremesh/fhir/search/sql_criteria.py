@@ -11,7 +11,7 @@ from caremesh.fhir.search.sql_composite import composite_sql
 from caremesh.fhir.search.sql_range import date_sql, number_sql, quantity_sql
 from caremesh.fhir.search.sql_reference import reference_sql, uri_sql
 from caremesh.fhir.search.sql_string import string_sql
-from caremesh.fhir.search.sql_token import token_sql, token_text_sql
+from caremesh.fhir.search.sql_token import of_type_sql, token_sql, token_text_sql
 
 
 def _one_value(kind: str, modifier: str | None, s: str, value: Any, b: Binder) -> str:
@@ -20,6 +20,8 @@ def _one_value(kind: str, modifier: str | None, s: str, value: Any, b: Binder) -
     if kind == "token":
         if modifier == "text":
             return token_text_sql(f"{s}.text", value, b)
+        if modifier == "of-type":
+            return of_type_sql(s, value, b)
         return token_sql(value, f"{s}.system", f"{s}.code", b)
     if kind == "date":
         return date_sql(f"{s}.low", f"{s}.high", value, b)

@@ -42,6 +42,15 @@ class TokenValue:
 
 
 @dataclass(frozen=True)
+class OfTypeValue:
+    """``:of-type``: ``type-system|type-code|value`` of an Identifier (Identifier.type.coding, .value)."""
+
+    type_system: str
+    type_code: str
+    value: str
+
+
+@dataclass(frozen=True)
 class QuantityValue:
     number: NumberRange
     system: str | None
@@ -93,6 +102,17 @@ def parse_token(text: str) -> TokenValue:
         raise ValueError(f"invalid token {text!r}: a system or a code is needed")
     # The index keeps the first INDEXED_TEXT_BYTES of a token; a longer value is compared as cut.
     return TokenValue(code=indexed_text(code), system=indexed_text(system), system_given=True)
+
+
+def parse_of_type(text: str) -> OfTypeValue:
+    """All three parts must be present (FHIR R4 3.1.1.5.5)."""
+    pieces = [unescape(p) for p in split_unescaped(text, "|")]
+    if len(pieces) != 3 or not all(pieces):
+        raise ValueError(
+            f"invalid :of-type value {text!r}: expected type-system|type-code|value, all three given"
+        )
+    type_system, type_code, value = (indexed_text(p) or "" for p in pieces)
+    return OfTypeValue(type_system, type_code, value)
 
 
 def parse_quantity(text: str) -> QuantityValue:

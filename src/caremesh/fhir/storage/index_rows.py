@@ -5,8 +5,10 @@ PostgreSQL gets ONE statement per call: every table's ``INSERT ... SELECT FROM u
 round trip. SQLite runs in-process, where a round trip is a function call: ``executemany`` per
 table that has rows.
 
-Composite rows (see the 0001 migration) keep the first component, a token, in ``c1_*`` and the
-second, whatever its type, in these ``c2_*`` columns, which search must read the same way:
+Composite rows (see the 0001 and 0003 migrations) keep the first component in ``c1_*`` (a token:
+c1_system, c1_code; a reference: c1_system = target type, c1_code = target id, c1_text = url),
+a third one, a number in every R4 composite that has three, in c3_low/c3_high, and the second,
+whatever its type, in these ``c2_*`` columns, which search must read the same way:
 
 =========  ===================================================================
 token      c2_system, c2_code, c2_text (display / text)
@@ -57,14 +59,25 @@ def indexed_text(text: str | None) -> str | None:
     return encoded[:INDEXED_TEXT_BYTES].decode("utf-8", "ignore")  # never half a character
 
 
+def _first_component(part: Part | None) -> tuple[Any, ...]:
+    # (c1_system, c1_code, c1_text)
+    if isinstance(part, TokenEntry):
+        return (indexed_text(part.system), indexed_text(part.code), None)
+    if isinstance(part, ReferenceEntry):
+        return (part.target_type, part.target_id, indexed_text(part.url))
+    return (None, None, None)
+
+
+def _third_component(part: Part | None) -> tuple[Any, ...]:
+    # (c3_low, c3_high)
+    return (part.low, part.high) if isinstance(part, NumberEntry) else (None, None)
+
+
 def _composite(entry: CompositeEntry) -> tuple[Any, ...]:
-    first = entry.parts[0] if entry.parts else None
-    if isinstance(first, TokenEntry):
-        c1 = (indexed_text(first.system), indexed_text(first.code))
-    else:
-        c1 = (None, None)
-    second = entry.parts[1] if len(entry.parts) > 1 else None
-    return (entry.param, *c1, *_second_component(second))
+    parts = (*entry.parts, None, None, None)
+    c1_system, c1_code, c1_text = _first_component(parts[0])
+    return (entry.param, c1_system, c1_code, *_second_component(parts[1]), c1_text,
+            *_third_component(parts[2]))  # fmt: skip
 
 
 def _second_component(part: Part | None) -> tuple[Any, ...]:
@@ -91,8 +104,10 @@ def _second_component(part: Part | None) -> tuple[Any, ...]:
 _TABLES: dict[type, tuple[str, tuple[str, ...], tuple[str, ...], Any]] = {
     StringEntry: ("fhir_sp_string", ("param", "value", "exact"), ("text",) * 3,
                   lambda e: (e.param, indexed_text(e.value), e.exact)),
-    TokenEntry: ("fhir_sp_token", ("param", "system", "code", "text"), ("text",) * 4,
-                 lambda e: (e.param, indexed_text(e.system), indexed_text(e.code), e.text)),
+    TokenEntry: ("fhir_sp_token", ("param", "system", "code", "text", "type_system", "type_code"),
+                 ("text",) * 6,
+                 lambda e: (e.param, indexed_text(e.system), indexed_text(e.code), e.text,
+                            e.type_system, e.type_code)),
     DateEntry: ("fhir_sp_date", ("param", "low", "high"), ("text", "timestamptz", "timestamptz"),
                 lambda e: (e.param, e.low, e.high)),
     NumberEntry: ("fhir_sp_number", ("param", "value", "low", "high"), ("text",) + ("numeric",) * 3,
@@ -105,8 +120,8 @@ _TABLES: dict[type, tuple[str, tuple[str, ...], tuple[str, ...], Any]] = {
     UriEntry: ("fhir_sp_uri", ("param", "value"), ("text",) * 2, lambda e: (e.param, indexed_text(e.value))),
     CompositeEntry: ("fhir_sp_composite",
                      ("param", "c1_system", "c1_code", "c2_system", "c2_code", "c2_text",
-                      "c2_low", "c2_high", "c2_date_low", "c2_date_high"),
-                     ("text",) * 6 + ("numeric",) * 2 + ("timestamptz",) * 2,
+                      "c2_low", "c2_high", "c2_date_low", "c2_date_high", "c1_text", "c3_low", "c3_high"),
+                     ("text",) * 6 + ("numeric",) * 2 + ("timestamptz",) * 2 + ("text",) + ("numeric",) * 2,
                      _composite),
 }  # fmt: skip
 TABLES = tuple(table for table, *_ in _TABLES.values())

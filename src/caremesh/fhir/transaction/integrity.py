@@ -30,11 +30,16 @@ def _written(steps: list[Step]) -> tuple[set[str], set[str]]:
     return written, deleted
 
 
-async def refuse_missing_targets(conn: Connection, steps: list[Step], served: frozenset[str]) -> None:
-    """400 naming the first reference (and its entry) whose target does not exist."""
+async def refuse_missing_targets(
+    conn: Connection, steps: list[Step], served: frozenset[str], checked: list[Step] | None = None
+) -> None:
+    """400 naming the first reference (and its entry) whose target does not exist.
+
+    ``checked``: the prepared entries to check (default: every prepared entry of ``steps``).
+    """
     written, deleted = _written(steps)
     wanted: dict[str, dict[str, str]] = defaultdict(dict)  # type -> id -> where it is referenced
-    for step in steps:
+    for step in steps if checked is None else checked:
         if step.incoming is None:
             continue
         for value in references(step.body or b""):

@@ -2,7 +2,9 @@
 
 Ids of created resources are minted up front, so every ``urn:uuid:`` reference can be rewritten
 and every resource validated before the transaction writes anything. Conditional creates,
-updates, deletes and references need a search: they are resolved in the transaction itself.
+updates and deletes need a search: they are settled at the start of the transaction. Conditional
+references are resolved when their entry's phase runs, so they also find what the transaction
+wrote before (a Patient created by the same bundle).
 """
 
 from __future__ import annotations
@@ -82,8 +84,8 @@ def targets(steps: list[Step]) -> dict[str, str]:
     return found
 
 
-async def resolve(conn: Connection, matcher: Matcher, steps: list[Step]) -> dict[str, str]:
-    """Settle the conditional entries; the resolved conditional references (query -> Type/id)."""
+async def settle(conn: Connection, matcher: Matcher, steps: list[Step]) -> None:
+    """Find what the conditional entries (ifNoneExist, conditional PUT/PATCH/DELETE) act on."""
     for step in steps:
         entry = step.entry
         if entry.method == "POST" and entry.if_none_exist:
@@ -97,12 +99,35 @@ async def resolve(conn: Connection, matcher: Matcher, steps: list[Step]) -> dict
                 conn, entry.resource_type, entry.query, f"conditional {entry.method}"
             )
             step.target = match.resource_id if match is not None else _unmatched_target(step)
+
+
+def waits_for_search(step: Step) -> bool:
+    """Whether the entry's resource holds conditional references, resolved when its phase runs."""
+    body = step.body
+    return body is not None and step.existing is None and b"?" in body and bool(conditional_references(body))
+
+
+async def matched_references(
+    conn: Connection, matcher: Matcher, step: Step
+) -> tuple[dict[str, str], str | None]:
+    """(query -> ``Type/id`` of each conditional reference of the entry as the store is now, the
+    first query that matches nothing yet: a later write of the transaction may create its match)."""
     found: dict[str, str] = {}
-    for step in steps:
-        for query in conditional_references(step.body) if step.body else ():
-            if query not in found:
-                found[query] = await _one_match(conn, matcher, query, step.entry.where)
-    return found
+    for query in sorted(conditional_references(step.body or b"")):
+        resource_type = query.split("?", 1)[0]
+        ids = await matcher.ids(conn, resource_type, query, "conditional reference")
+        if len(ids) > 1:
+            text = f"conditional reference {query[:120]!r} matches more than one {resource_type}"
+            raise FhirError.single(412, "multiple-matches", text, step.entry.where)
+        if not ids:
+            return found, query
+        found[query] = f"{resource_type}/{ids[0]}"
+    return found, None
+
+
+def unmatched(step: Step, query: str) -> FhirError:
+    text = f"conditional reference {query[:120]!r} matches no {query.split('?', 1)[0]}"
+    return FhirError.single(400, "not-found", text, step.entry.where)
 
 
 def _unmatched_target(step: Step) -> str | None:
@@ -110,16 +135,6 @@ def _unmatched_target(step: Step) -> str | None:
         return None  # nothing to delete or patch
     body_id = orjson.loads(step.body or b"{}").get("id")
     return body_id if isinstance(body_id, str) else new_id()
-
-
-async def _one_match(conn: Connection, matcher: Matcher, query: str, where: str) -> str:
-    resource_type = query.split("?", 1)[0]
-    ids = await matcher.ids(conn, resource_type, query, "conditional reference")
-    if len(ids) != 1:
-        status, many = (412, "more than one") if ids else (400, "no")
-        text = f"conditional reference {query[:120]!r} matches {many} {resource_type}"
-        raise FhirError.single(status, "not-found" if not ids else "multiple-matches", text, where)
-    return f"{resource_type}/{ids[0]}"
 
 
 def prepare(intake: Intake, steps: list[Step], resolved: dict[str, str]) -> None:

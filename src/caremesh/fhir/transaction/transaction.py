@@ -3,6 +3,12 @@
 Entries run in the order the specification prescribes (DELETE, POST, PUT/PATCH, then GET),
 whatever their order in the bundle; the response lists them in the bundle's order. The creates
 of the bundle are saved together (one statement per table), which is what makes an import fast.
+
+Conditional references (``Patient?identifier=...``) are resolved when their entry's phase runs,
+against the store as this transaction has changed it so far (index rows are written in the same
+database transaction, so the search sees them). Creates go in rounds: first those without
+conditional references, then, round after round, those whose references now all match one
+resource; a round that resolves nothing leaves a reference matching nothing, a 400.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from caremesh.fhir.transaction.plan import (
     Step,
     if_match,
     in_entry,
+    matched_references,
     needs_lookup,
     patch_document,
     prepare,
-    resolve,
+    settle,
     steps_of,
     targets,
+    unmatched,
+    waits_for_search,
 )
 from caremesh.fhir.transaction.reads import present, read_entry
 from caremesh.fhir.transaction.response import Answer
@@ -45,9 +54,10 @@ async def run_transaction(engine: FhirEngine, entries: list[Entry], *, base: str
         try:
             async with engine.db.transaction() as conn:
                 if lookup:
-                    resolved = await resolve(conn, engine.matcher, steps)
+                    steps = steps_of(entries)  # afresh: a failed attempt's matches are void
+                    await settle(conn, engine.matcher, steps)
                     _refuse_shared_targets(steps)
-                    prepare(engine.intake, steps, {**targets(steps), **resolved})
+                    prepare(engine.intake, [s for s in steps if not waits_for_search(s)], targets(steps))
                 await refuse_missing_targets(conn, steps, engine.resource_types)
                 return await _execute(conn, engine, steps, base)
         except Contention:
@@ -73,12 +83,51 @@ async def _execute(conn: Connection, engine: FhirEngine, steps: list[Step], base
     answers: dict[int, Answer] = {}
     for methods in _PHASES:
         phase = [step for step in steps if step.entry.method in methods]
+        waiting = [step for step in phase if step.incoming is None and waits_for_search(step)]
         if methods == ("POST",):
-            answers.update(await _creates(conn, engine, phase))
+            answers.update(await _creates(conn, engine, [s for s in phase if not _among(s, waiting)]))
+            answers.update(await _creates_in_rounds(conn, engine, steps, waiting))
             continue
+        for step in waiting:
+            await _match_references(conn, engine, steps, [step], final=True)
         for step in phase:
             answers[step.entry.index] = await _one(conn, engine, step, base)
     return [answers[step.entry.index] for step in steps]
+
+
+async def _creates_in_rounds(
+    conn: Connection, engine: FhirEngine, steps: list[Step], waiting: list[Step]
+) -> dict[int, Answer]:
+    answers: dict[int, Answer] = {}
+    while waiting:
+        ready = await _match_references(conn, engine, steps, waiting, final=False)
+        if not ready:  # nothing this transaction still writes can be what they refer to
+            await _match_references(conn, engine, steps, waiting[:1], final=True)
+        answers.update(await _creates(conn, engine, ready))
+        waiting = [step for step in waiting if not _among(step, ready)]
+    return answers
+
+
+def _among(step: Step, steps: list[Step]) -> bool:
+    return any(step is other for other in steps)
+
+
+async def _match_references(
+    conn: Connection, engine: FhirEngine, steps: list[Step], waiting: list[Step], *, final: bool
+) -> list[Step]:
+    """Resolve, rewrite and validate the entries whose conditional references all match one
+    resource now; with ``final``, a reference matching nothing is a 400."""
+    ready = []
+    for step in waiting:
+        found, missing = await matched_references(conn, engine.matcher, step)
+        if missing is not None:
+            if final:
+                raise unmatched(step, missing)
+            continue
+        prepare(engine.intake, [step], {**targets(steps), **found})
+        ready.append(step)
+    await refuse_missing_targets(conn, steps, engine.resource_types, checked=ready)
+    return ready
 
 
 async def _creates(conn: Connection, engine: FhirEngine, steps: list[Step]) -> dict[int, Answer]:

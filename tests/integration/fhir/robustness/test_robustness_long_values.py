@@ -56,10 +56,11 @@ async def test_long_tokens_and_uris_are_stored(app: RunningApp) -> None:
     }
     pid = (await _created(app, patient))["id"]
     assert await _found(app, f"Patient?_id={pid}") == [pid]
-    url = "https://forms.example.org/" + long_value
+    url = f"https://forms.example.org/{long_value[:30]}/{long_value}"  # :below walks path segments
     questionnaire = {"resourceType": "Questionnaire", "status": "active", "url": url}
     qid = (await _created(app, questionnaire))["id"]
     assert await _found(app, f"Questionnaire?url:below=https://forms.example.org/{long_value[:30]}") == [qid]
+    assert await _found(app, f"Questionnaire?url:below=https://forms.example.org/{long_value[:29]}") == []
 
 
 async def test_a_token_longer_than_the_index_keeps_is_found_by_its_whole_value(app: RunningApp) -> None:

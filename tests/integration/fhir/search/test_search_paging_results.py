@@ -143,10 +143,11 @@ async def test_injection_attempts_in_values_are_literals(loaded: Store, value: s
         "identifier",
         "organization",
         "_id",
-        "_profile:above",
     ]
     for name in [*names, "subject:Patient.family"]:
         resource_type = "Observation" if name.startswith("subject") else "Patient"
         assert await loaded.ids(resource_type, [(name, value)]) == []
+    for name in ("_profile:above", "_profile:below"):  # these take URLs only
+        assert await loaded.ids("Patient", [(name, f"http://profiles.test/{value}")]) == []
     assert await loaded.id_set("Patient", "") == {"p1", "p2", "p3"}  # nothing was dropped or deleted
     assert await loaded.id_set("Patient", "family=mu") == {"p1", "p2"}

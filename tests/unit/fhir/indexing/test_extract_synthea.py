@@ -43,10 +43,11 @@ def test_patient(indexer: Indexer, synthea_resources: list[dict[str, Any]]) -> N
             datetime(1984, 7, 2, 23, 59, 59, 999999, tzinfo=UTC),
         )
     }
-    assert (
-        TokenEntry("identifier", "http://hl7.org/fhir/sid/us-ssn", "999-48-8934", "social security number")
-        in entries
-    )
+    ssn = TokenEntry(
+        "identifier", "http://hl7.org/fhir/sid/us-ssn", "999-48-8934", "social security number",
+        "http://terminology.hl7.org/CodeSystem/v2-0203", "SS",
+    )  # fmt: skip
+    assert ssn in entries
     assert len(of(entries, "identifier")) == 5
     assert of(entries, "gender") == {TokenEntry("gender", None, "male")}
     assert of(entries, "address-city") == {StringEntry("address-city", "wilmington", "Wilmington")}

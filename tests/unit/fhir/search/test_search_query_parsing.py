@@ -10,7 +10,7 @@ from caremesh.fhir.definitions import load
 from caremesh.fhir.outcome import FhirError
 from caremesh.fhir.search.criteria import Chain, Has, IdFilter, Leaf, Missing
 from caremesh.fhir.search.query import Query, parse_query
-from caremesh.fhir.search.values import ReferenceValue, TokenValue
+from caremesh.fhir.search.values import OfTypeValue, ReferenceValue, TokenValue
 
 BASE = "http://fhir.test/fhir/R4"
 
@@ -88,10 +88,27 @@ def test_number_and_quantity_values_are_checked() -> None:
 
 
 def test_unsupported_modifiers_say_why() -> None:
-    error = error_of("Patient", [("identifier:of-type", "http://t|MR|123")])
-    assert error.issues[0].code == "not-supported"
-    assert "Identifier.type" in error.issues[0].diagnostics
-    assert error_of("Observation", [("code:below", "http://loinc.org|1")]).issues[0].code == "not-supported"
+    for modifier in ("below", "above"):
+        error = error_of("Observation", [(f"code:{modifier}", "http://loinc.org|1")])
+        assert error.issues[0].code == "not-supported"
+        assert "terminology service" in error.issues[0].diagnostics
+        assert f":{modifier} on a token" in error.issues[0].diagnostics
+    assert "terminology service" in error_of("Observation", [("code:in", "http://vs")]).issues[0].diagnostics
+
+
+def test_of_type_needs_all_three_parts() -> None:
+    query = parse("Patient", [("identifier:of-type", r"http://t|MR|12\|3")])
+    leaf = query.criteria[0]
+    assert isinstance(leaf, Leaf) and leaf.values == (OfTypeValue("http://t", "MR", "12|3"),)
+    requisition = parse("ServiceRequest", [("requisition:of-type", "http://t|PLAC|9")])  # an Identifier too
+    assert requisition.criteria[0].values == (OfTypeValue("http://t", "PLAC", "9"),)  # type: ignore[union-attr]
+    for resource_type, name in (("Observation", "code"), ("MessageHeader", "response-id"), (None, "_tag")):
+        error = error_of(resource_type, [(f"{name}:of-type", "http://t|MR|1")])
+        assert error.issues[0].code == "invalid" and "holds none" in error.issues[0].diagnostics
+    for value in ("MR|123", "http://t||123", "|MR|123", "http://t|MR|", "a|b|c|d"):
+        error = error_of("Patient", [("identifier:of-type", value)])
+        assert error.issues[0].code == "invalid", value
+        assert "type-system|type-code|value" in error.issues[0].diagnostics
 
 
 def test_typed_values() -> None:

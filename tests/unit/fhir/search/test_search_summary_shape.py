@@ -29,7 +29,9 @@ def is_subsetted(body: bytes) -> bool:
 
 def test_elements_keeps_the_asked_and_the_mandatory_and_digits() -> None:
     shaped = shape(load(), OBSERVATION, "Observation", None, ("valueQuantity", "Observation.subject"))
-    assert keys(shaped) == ["resourceType", "id", "meta", "code", "subject", "valueQuantity"]
+    # status and code are mandatory (min 1): kept whether asked or not
+    expected = ["resourceType", "id", "meta", "status", "code", "subject", "valueQuantity", "_status"]
+    assert keys(shaped) == expected
     assert b'"value":1.50' in shaped  # copied as written, not re-serialised
     assert is_subsetted(shaped)
     assert orjson.loads(shaped)["meta"]["versionId"] == "2"
@@ -43,7 +45,7 @@ def test_summary_true_keeps_summary_elements() -> None:
 
 def test_summary_text_and_data() -> None:
     text = shape(load(), OBSERVATION, "Observation", "text", None)
-    assert keys(text) == ["resourceType", "id", "meta", "text", "code"]
+    assert keys(text) == ["resourceType", "id", "meta", "status", "text", "code", "_status"]
     data = shape(load(), OBSERVATION, "Observation", "data", None)
     assert "text" not in keys(data) and "note" in keys(data) and is_subsetted(data)
 
