@@ -93,3 +93,22 @@ def _summarise(results: list[ItemResult], seconds: float) -> bool:
         f"errors: {len(errors)}, seconds: {seconds:.1f}, resources/s: {rate:,.0f}"
     )
     return bool(errors)
+
+
+@app.command("reindex")
+def reindex_command(
+    topology: TopologyOption = None,
+    types: Annotated[list[str] | None, typer.Option("--type", help="Only these resource types.")] = None,
+) -> None:
+    """Rebuild the search index from the stored resources (after an index migration)."""
+    done = run(lambda: _reindex(load_topology(topology), types))
+    console.print(f"reindexed {done} resources")
+
+
+async def _reindex(topo: Topology, types: list[str] | None) -> int:
+    runtime = build_runtime(topo, topo.process_of(HOST_MODULE).name, modules=[HOST_MODULE])
+    await runtime.open()
+    try:
+        return await build_engine(runtime.contexts[HOST_MODULE]).reindex(types)
+    finally:
+        await runtime.stop()

@@ -129,3 +129,35 @@ def test_demo_load_brings_synthea_patients_once(topology_file: Path, database_ur
     assert again.exit_code == 0, again.output
     assert "'bundles_skipped': 10" in again.output
     assert _counts(database_url) == counts
+
+
+def _token_rows(database_url: str) -> int:
+    async def read() -> int:
+        db = open_database(database_url, "clinical")
+        await db.connect()
+        try:
+            async with db.transaction() as conn:
+                count = int(await conn.fetchval("SELECT COUNT(*) FROM fhir_sp_token"))
+                await conn.execute("DELETE FROM fhir_sp_token")  # as if written before an index migration
+                return count
+        finally:
+            await db.close()
+
+    return asyncio.run(read())
+
+
+def test_reindex_rebuilds_the_search_index_from_stored_resources(
+    tmp_path: Path, topology_file: Path, database_url: str
+) -> None:
+    bundle = tmp_path / "one.json"
+    bundle.write_bytes(next(iter_bundle_bytes(limit=1))[1])
+    loaded = runner.invoke(app, ["fhir", "load", str(bundle), "--topology", str(topology_file)])
+    assert loaded.exit_code == 0, loaded.output
+    before = _token_rows(database_url)
+    assert before > 0
+
+    result = runner.invoke(app, ["fhir", "reindex", "--topology", str(topology_file)])
+
+    assert result.exit_code == 0, result.output
+    assert f"reindexed {sum(_counts(database_url).values())} resources" in result.output
+    assert _token_rows(database_url) == before
