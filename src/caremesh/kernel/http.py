@@ -17,8 +17,15 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body = _problem_body(status, title, detail, extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _problem_body(status: int, title: str, detail: str, extensions: dict[str, Any]) -> dict[str, Any]:
+    # RFC 9457: extension members never replace the standard ones (an error's details may well
+    # carry a key such as "status" that means something else, e.g. an alert's status).
+    standard = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return {**extensions, **standard}
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -32,7 +39,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CaremeshError)
     async def _caremesh_error(_: Request, exc: CaremeshError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        response = problem(exc.status, exc.code, exc.message, **exc.details)
+        body = _problem_body(exc.status, exc.code, exc.message, dict(exc.details))
+        response = JSONResponse(body, status_code=exc.status, media_type=PROBLEM)
         if headers:
             response.headers.update(headers)
         return response
