@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from caremesh.contracts.monitoring import AlertEscalated, AlertRaised
 from caremesh.contracts.notify import NotifyAPI
 from caremesh.contracts.scheduling import AppointmentBooked, AppointmentCancelled, SchedulingAPI
 from caremesh.kernel.clock import utcnow
@@ -20,7 +21,9 @@ from caremesh.modules.notify.adapters.template_files import load_default_templat
 from caremesh.modules.notify.adapters.templates_sql import SqlTemplateStore
 from caremesh.modules.notify.api.notifications import NotificationsDeps, notifications_router
 from caremesh.modules.notify.api.recipients import recipients_router
+from caremesh.modules.notify.api.staff import staff_router
 from caremesh.modules.notify.application.appointments import on_appointment_booked, on_appointment_cancelled
+from caremesh.modules.notify.application.care_team_alerts import CareTeamAlerts
 from caremesh.modules.notify.application.delivery import DeliveryService, PreSendCheck
 from caremesh.modules.notify.application.demo import load_demo
 from caremesh.modules.notify.application.facade import NotifyFacade
@@ -116,7 +119,12 @@ def register(ctx: ModuleContext) -> None:
     ).on(AppointmentCancelled, partial(on_appointment_cancelled, **common))
 
     ctx.provide(NotifyAPI, NotifyFacade(ctx.db, parts.store))
+    care_team = CareTeamAlerts(store=parts.store, recipients=parts.recipients, templates=parts.templates,
+                               clock=utcnow, wake_delivery=messages.wake)  # fmt: skip
+    alerts = ctx.subscribe("care-team-alerts").on(AlertRaised, care_team.on_raised)
+    alerts.on(AlertEscalated, care_team.on_escalated)
     ctx.add_router(recipients_router(db=ctx.db, recipients=parts.recipients, clock=utcnow))
+    ctx.add_router(staff_router(db=ctx.db, recipients=parts.recipients, clock=utcnow))
     ctx.add_router(
         notifications_router(
             NotificationsDeps(

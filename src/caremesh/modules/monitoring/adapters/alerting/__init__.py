@@ -1,0 +1,1 @@
+"""SQL of the alerting part of the monitoring module."""

@@ -1,0 +1,18 @@
+-- One row per metric of an accepted reading, partitioned by month of measured_at. Partitions are
+-- created ahead by the maintenance worker and on demand by ingestion; retention drops whole months.
+CREATE TABLE reading_values (
+    device_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    measured_at TIMESTAMPTZ NOT NULL,
+    reading_id TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    value DOUBLE PRECISION NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    flags TEXT NOT NULL,
+    client_ref TEXT,
+    PRIMARY KEY (device_id, kind, metric, measured_at)
+) PARTITION BY RANGE (measured_at);
+CREATE INDEX reading_values_series ON reading_values (patient_id, metric, measured_at);
+-- Rows arrive in roughly time order, so a BRIN index is tiny and serves time-window scans.
+CREATE INDEX reading_values_time ON reading_values USING brin (measured_at);
