@@ -24,6 +24,7 @@ from caremesh.kernel.events.relay import OutboxRelay
 from caremesh.kernel.events.transport import InProcessTransport, Transport
 from caremesh.kernel.module import ModuleContext, ModuleDefinition
 from caremesh.kernel.observability.tracing import current_trace_headers
+from caremesh.kernel.security.trust import configure_trust
 from caremesh.kernel.services import ServiceDirectory
 from caremesh.kernel.topology import ProcessSpec, Topology
 from caremesh.modules import KNOWN_MODULES
@@ -155,6 +156,7 @@ def build_runtime(
 ) -> Runtime:
     """Build (without connecting) the runtime of one process; by default the topology's first."""
     process = topology.processes[process_name] if process_name else next(iter(topology.processes.values()))
+    configure_trust(topology, modules if modules is not None else process.modules)
     transport = make_transport(topology, process)
     services = make_services(topology)
     runtime = Runtime(topology=topology, process=process, transport=transport, services=services)

@@ -72,7 +72,7 @@ class RemoteClient:
     async def _attempt(self, spec: MethodSpec, body: bytes) -> Any:
         path = f"{RPC_PREFIX}/{self._contract.name}/{spec.name}"
         try:
-            response = await self._http.post(path, content=body, headers=self._headers())
+            response = await self._http.post(path, content=body, headers=await self._headers())
         except httpx.TransportError as exc:
             raise failure_from_transport(exc) from exc
         if response.status_code == 200:
@@ -82,8 +82,10 @@ class RemoteClient:
             self._credentials.forget()
         raise failure
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"authorization": self._credentials.authorization(), "content-type": "application/json"}
+    async def _headers(self) -> dict[str, str]:
+        # A client-credentials token from the identity service when one is configured, else a
+        # locally signed service token; raises DependencyUnavailable when identity cannot answer.
+        headers = {"authorization": await self._credentials.authorize(), "content-type": "application/json"}
         headers.update(current_trace_headers())
         request_id = structlog.contextvars.get_contextvars().get("request_id")
         if request_id:

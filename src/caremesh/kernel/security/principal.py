@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from caremesh.kernel.errors import Forbidden, Unauthorized
-from caremesh.kernel.security.tokens import verify_token
+from caremesh.kernel.security.tokens import verify_token_async
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ async def require_principal(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    claims = verify_token(_bearer(request))
+    claims = await verify_token_async(_bearer(request))
     raw = claims.raw
     principal = Principal(
         claims.subject,

@@ -1,12 +1,21 @@
-"""Signed bearer tokens (JWT, HS256) for demo users, API clients and service-to-service calls.
+"""Bearer tokens: the kernel's verifier, and the development tokens signed with the shared secret.
 
-This is the kernel's verifier; the identity module (SMART on FHIR authorization server) issues
-tokens with asymmetric keys and JWKS. Until then processes of one deployment share a secret,
-read from ``CAREMESH_SECRET`` or generated once under the var directory.
+Two kinds of token are accepted:
+
+* **Access tokens of a trusted issuer** (ES384/RS384/... with a ``kid``): the identity module's
+  SMART authorization server, or an external OpenID Connect provider. Keys come from the
+  issuer's :mod:`key source <caremesh.kernel.security.key_sources>`; issuer, audience, expiry
+  and signature are checked, ``alg: none`` and HMAC-signed look-alikes are refused.
+* **Development tokens** (HS256 with the deployment secret, ``CAREMESH_SECRET`` or
+  ``var/secret.key``): what ``caremesh token``, the demo banner, the tests and the
+  locally-signed service tokens use. Whoever holds the deployment secret can mint them, so
+  they carry no more trust than the secret itself; production deployments turn them off for
+  users with ``CAREMESH_DEV_TOKENS=off`` (service tokens then come from the identity module).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -15,13 +24,26 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from joserfc import jws
+from joserfc import jwt as jose_jwt
+from joserfc.errors import ExpiredTokenError, JoseError
 
 from caremesh.kernel.clock import utcnow
 from caremesh.kernel.errors import Unauthorized
+from caremesh.kernel.security.key_sources import ASYMMETRIC_ALGORITHMS, KeySource, key_source_for
 
 ISSUER = "caremesh"
 AUDIENCE = "caremesh"
 ALGORITHM = "HS256"
+LEEWAY_SECONDS = 30
+
+
+class UnknownSigningKey(Unauthorized):
+    """The token names a key its issuer's cached JWKS does not hold (yet)."""
+
+    def __init__(self, source: KeySource) -> None:
+        super().__init__("the access token is not valid")
+        self.source = source
 
 
 def var_dir() -> Path:
@@ -45,6 +67,10 @@ def shared_secret() -> str:
     return path.read_text().strip()
 
 
+def dev_tokens_enabled() -> bool:
+    return os.environ.get("CAREMESH_DEV_TOKENS", "on").lower() not in ("off", "0", "false", "no")
+
+
 @dataclass(frozen=True)
 class Claims:
     subject: str
@@ -55,8 +81,18 @@ class Claims:
 
 
 def issue_token(
-    *, subject: str, client_id: str, kind: str, scopes: list[str], ttl: timedelta = timedelta(hours=1)
+    *,
+    subject: str,
+    client_id: str,
+    kind: str,
+    scopes: list[str],
+    ttl: timedelta = timedelta(hours=1),
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
+    """A development token signed with the deployment secret (see the module docstring).
+
+    ``extra_claims``: e.g. ``roles``, ``patient``, ``fhirUser`` (they become Principal fields).
+    """
     now = utcnow()
     claims = {
         "iss": ISSUER,
@@ -67,11 +103,56 @@ def issue_token(
         "scope": " ".join(scopes),
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
+        "jti": secrets.token_urlsafe(12),
+        **(extra_claims or {}),
     }
     return jwt.encode(claims, shared_secret(), algorithm=ALGORITHM)
 
 
 def verify_token(token: str) -> Claims:
+    """Verify with the keys at hand (no I/O); raises Unauthorized (UnknownSigningKey for a new kid)."""
+    header, unverified = _peek(token)
+    alg = header.get("alg")
+    if alg == ALGORITHM and unverified.get("iss") == ISSUER:
+        return _verify_shared_secret(token, unverified)
+    if alg not in ASYMMETRIC_ALGORITHMS:
+        raise Unauthorized("the access token is not valid")
+    source = key_source_for(str(unverified.get("iss", "")))
+    if source is None:
+        raise Unauthorized("the access token's issuer is not trusted")
+    kid = header.get("kid")
+    key = source.key_for(None if kid is None else str(kid))
+    if key is None:
+        raise UnknownSigningKey(source)
+    return _verify_with_key(token, str(alg), key, source)
+
+
+async def verify_token_async(token: str) -> Claims:
+    """Like :func:`verify_token`, refreshing the issuer's keys once when the kid is unknown."""
+    try:
+        return verify_token(token)
+    except UnknownSigningKey as unknown:
+        await unknown.source.refresh()
+    try:
+        return verify_token(token)
+    except UnknownSigningKey:
+        raise Unauthorized("the access token is not valid") from None
+
+
+def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        compact = jws.extract_compact(token.encode())
+        claims = json.loads(compact.payload)
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise Unauthorized("the access token is not valid") from exc
+    if not isinstance(claims, dict):
+        raise Unauthorized("the access token is not valid")
+    return dict(compact.protected), claims
+
+
+def _verify_shared_secret(token: str, unverified: dict[str, Any]) -> Claims:
+    if not dev_tokens_enabled() and unverified.get("kind") != "service":
+        raise Unauthorized("development tokens are disabled in this deployment")
     try:
         data = jwt.decode(
             token,
@@ -85,10 +166,45 @@ def verify_token(token: str) -> Claims:
         raise Unauthorized("the access token has expired") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized("the access token is not valid") from exc
+    return _claims(data)
+
+
+def _verify_with_key(token: str, alg: str, key: Any, source: KeySource) -> Claims:
+    try:
+        decoded = jose_jwt.decode(token, key, algorithms=[alg])
+        registry = jose_jwt.JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": source.issuer},
+            sub={"essential": True},
+            exp={"essential": True},
+            aud={"essential": True, "values": sorted(source.audiences)},
+        )
+        registry.validate(decoded.claims)
+    except ExpiredTokenError as exc:
+        raise Unauthorized("the access token has expired") from exc
+    except JoseError as exc:
+        raise Unauthorized("the access token is not valid") from exc
+    data = dict(decoded.claims)
+    if not source.caremesh_issuer:
+        data.pop("kind", None)  # an external provider cannot make anyone a caremesh service
+    if source.is_revoked(None if data.get("jti") is None else str(data["jti"])):
+        raise Unauthorized("the access token has been revoked")
+    return _claims(data)
+
+
+def _claims(data: dict[str, Any]) -> Claims:
+    subject = str(data["sub"])
+    client_id = str(data.get("client_id") or data.get("azp") or subject)
     return Claims(
-        subject=str(data["sub"]),
-        client_id=str(data.get("client_id", data["sub"])),
-        kind=str(data.get("kind", "user")),
+        subject=subject,
+        client_id=client_id,
+        kind=str(data.get("kind") or _kind_of(data, subject, client_id)),
         scopes=tuple(str(data.get("scope", "")).split()),
         raw=data,
     )
+
+
+def _kind_of(data: dict[str, Any], subject: str, client_id: str) -> str:
+    # Tokens of external providers carry no "kind": a token about someone other than the client
+    # is a user's; a client acting for itself is a client (never a caremesh service).
+    return "user" if data.get("fhirUser") or subject != client_id else "client"
