@@ -19,6 +19,7 @@ env: $(BIN)/.synced
 run: env
 	$(BIN)/caremesh migrate
 	$(BIN)/caremesh demo load
+	$(BIN)/caremesh users demo
 	$(BIN)/caremesh up
 
 test: check pytest
