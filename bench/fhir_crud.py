@@ -233,7 +233,7 @@ async def over_uvicorn(
 
 
 def _bearer() -> dict[str, str]:
-    token = issue_token(subject="bench-user", client_id="bench", kind="user", scopes=[])
+    token = issue_token(subject="bench-user", client_id="bench", kind="user", scopes=["user/*.cruds"])
     return {"authorization": f"Bearer {token}"}
 
 

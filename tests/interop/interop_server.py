@@ -73,7 +73,9 @@ def _token() -> str:
     previous = os.environ.get("CAREMESH_SECRET")
     os.environ["CAREMESH_SECRET"] = SECRET
     try:
-        return issue_token(subject="user-interop-0001", client_id="interop-tests", kind="user", scopes=[])
+        return issue_token(
+            subject="user-interop-0001", client_id="interop-tests", kind="user", scopes=["user/*.cruds"],
+        )
     finally:
         if previous is None:
             del os.environ["CAREMESH_SECRET"]

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
+from caremesh.fhir.access.policy import ANY_TYPE, Interaction
 from caremesh.fhir.ids import require_id
 from caremesh.fhir.meta import instant
 from caremesh.fhir.operations.bulk_export.jobs import COMPLETED, FAILED, ExportJob
@@ -16,6 +17,8 @@ from caremesh.fhir.operations.capability import Operation
 from caremesh.fhir.outcome import FhirError, Issue, information, outcome_bytes
 from caremesh.fhir.prefer import parse_prefer
 from caremesh.fhir.rest.context import Rest
+from caremesh.fhir.rest.guard import Access
+from caremesh.kernel.audit.grants import is_owner, record_owner
 
 _BULK = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 EXPORT_OPERATIONS = [
@@ -78,13 +81,22 @@ def _manifest(job: ExportJob, base: str) -> bytes:
 
 
 def add_export_routes(router: APIRouter, rest: Rest, exports: BulkExport) -> None:
+    db = rest.engine.db
+
     async def kick_off(request: Request, level: str, group_id: str | None = None) -> Response:
+        types = _types(request.query_params.get("_type"))
+        accesses = [await rest.guard.allow(request, Interaction.EXPORT, t) for t in types or (ANY_TYPE,)]
+        access = accesses[0]
+        if any(a.hides_missing for a in accesses):
+            await access.refuse(resource="$export")  # exports are not confined to one patient
         _check_request(request)
         base = rest.base(request)
         job_id = await exports.kick_off(
             level=level, request_url=str(request.url), group_id=group_id,
-            types=_types(request.query_params.get("_type")), since=_since(request.query_params.get("_since")),
+            types=types, since=_since(request.query_params.get("_since")),
         )  # fmt: skip
+        await record_owner(db, job_id, access.principal.subject, access.principal.client_id)
+        await access.audit(resource=f"$export-status/{job_id}", query=request.url.query or None)
         status_url = f"{base}/$export-status/{job_id}"
         body = information(f"export accepted: poll {status_url}")
         return Response(
@@ -93,6 +105,14 @@ def add_export_routes(router: APIRouter, rest: Rest, exports: BulkExport) -> Non
             headers={"Content-Location": status_url},
             media_type="application/fhir+json",
         )
+
+    async def owned(request: Request, job_id: str) -> Access:
+        """Only the caller who started an export sees it; anyone else, or an unknown job, gets the
+        same refusal."""
+        access = await rest.guard.authenticated(request, Interaction.EXPORT)
+        if not await is_owner(db, job_id, access.principal.subject, access.principal.client_id):
+            await access.refuse(resource=f"$export-status/{job_id}")
+        return access
 
     async def system_export(request: Request) -> Response:
         return await kick_off(request, "system")
@@ -104,6 +124,7 @@ def add_export_routes(router: APIRouter, rest: Rest, exports: BulkExport) -> Non
         return await kick_off(request, "group", require_id(group_id, "id"))
 
     async def status(request: Request, job_id: str) -> Response:
+        await owned(request, job_id)
         job = await exports.job(job_id)
         if job.state == COMPLETED:
             return Response(_manifest(job, rest.base(request)), media_type="application/json")
@@ -114,11 +135,15 @@ def add_export_routes(router: APIRouter, rest: Rest, exports: BulkExport) -> Non
         return Response(status_code=202, headers=headers)
 
     async def cancel(request: Request, job_id: str) -> Response:
+        await owned(request, job_id)
         await exports.cancel(job_id)
         return Response(information("export cancelled"), status_code=202, media_type="application/fhir+json")
 
     async def download(request: Request, job_id: str, name: str) -> Response:
-        return FileResponse(await exports.file(job_id, name), media_type=NDJSON)
+        access = await owned(request, job_id)
+        path = await exports.file(job_id, name)
+        await access.audit(resource=f"$export-file/{job_id}/{name}")
+        return FileResponse(path, media_type=NDJSON)
 
     router.add_api_route("/$export", system_export, methods=["GET"], name="fhir.export", summary="$export")
     router.add_api_route("/Patient/$export", patient_export, methods=["GET"], name="fhir.patient-export",

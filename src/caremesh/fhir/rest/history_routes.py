@@ -14,11 +14,13 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from caremesh.fhir.access.policy import ANY_TYPE, Interaction
 from caremesh.fhir.bundles import bundle, history_entry
 from caremesh.fhir.ids import is_valid_id, require_id
 from caremesh.fhir.outcome import FhirError
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.http import response_type
+from caremesh.fhir.rest.screening import Screen
 from caremesh.fhir.storage.history import HistoryPage, HistoryQuery, Key
 
 DEFAULT_COUNT = 50
@@ -117,16 +119,23 @@ def add_history_routes(router: APIRouter, rest: Rest) -> None:
 
     async def answer(request: Request, resource_type: str | None, resource_id: str | None) -> Response:
         media = response_type(request)
+        target = "/".join(part for part in (resource_type, resource_id) if part) or None
+        access = await rest.guard.allow(request, Interaction.HISTORY, resource_type or ANY_TYPE, target)
         query = history_query(request, resource_type, resource_id)
         page = await engine.history(query)
-        if resource_id is not None and not page.entries and query.count and query == _first_page(query):
+        screen = Screen(access)
+        entries = screen.versions(page.entries)
+        if resource_id is not None and not entries and query.count and query == _first_page(query):
+            if access.hides_missing or screen.dropped:
+                await access.refuse(resource=target)
             raise FhirError.single(
                 404, "not-found", f"{resource_type}/{resource_id} has no history: it never existed"
             )
+        await access.audit(patients=screen.patients, resource=target, query=request.url.query or None)
         base = rest.base(request)
         path = "/".join(part for part in (base, resource_type, resource_id) if part) + "/_history"
         links = page_links(path, request, page, query.count)
-        body = bundle("history", links, (history_entry(base, entry) for entry in page.entries))
+        body = bundle("history", links, (history_entry(base, entry) for entry in entries))
         return Response(body, media_type=media + "; charset=utf-8")
 
     async def system_history(request: Request) -> Response:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from caremesh.fhir.access.policy import Interaction
+from caremesh.fhir.bundles import searchset
 from caremesh.fhir.ids import require_id
 from caremesh.fhir.operations.capability import Operation, capability_statement
-from caremesh.fhir.operations.everything import everything
+from caremesh.fhir.operations.everything import everything_result
 from caremesh.fhir.operations.validate_op import validate_operation
 from caremesh.fhir.outcome import outcome_bytes
+from caremesh.fhir.rest.checks import found
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.http import read_body, require_content_type, response_type
+from caremesh.fhir.rest.screening import Screen
 
 _CHARSET = "; charset=utf-8"
 _HL7 = "http://hl7.org/fhir/OperationDefinition"
@@ -48,12 +52,24 @@ def add_operation_routes(router: APIRouter, rest: Rest, operations: list[Operati
         return Response(outcome_bytes(issues), media_type=media + _CHARSET)
 
     async def patient_everything(request: Request, res_id: str) -> Response:
+        """As :func:`everything`, with each resource screened for the caller before it is sent."""
         media = response_type(request)
-        engine.require_type("Patient")
+        reference = f"Patient/{res_id}"
+        access = await rest.guard.allow(
+            request, Interaction.EVERYTHING, engine.require_type("Patient"), reference
+        )
         require_id(res_id, "id")
-        query = list(request.query_params.multi_items())
-        body = await everything(engine, res_id, query, base=rest.base(request))
-        return Response(body, media_type=media + _CHARSET)
+        if access.decision.patient not in (None, res_id):
+            await access.refuse(resource=reference)
+        await found(access, engine.read("Patient", res_id), reference)
+        base = rest.base(request)
+        result = await everything_result(engine, res_id, list(request.query_params.multi_items()), base=base)
+        screen = Screen(access, ("Patient", res_id))
+        result = screen.result(result)
+        await access.audit(
+            patients=(res_id, *screen.patients), resource=reference, query=request.url.query or None
+        )
+        return Response(searchset(result, base), media_type=media + _CHARSET)
 
     router.add_api_route("/metadata", metadata, methods=["GET"], name="fhir.capabilities",
                          summary="CapabilityStatement")  # fmt: skip

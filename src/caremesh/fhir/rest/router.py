@@ -12,17 +12,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.convertors import Convertor, register_url_convertor
 
+from caremesh.fhir.access.membership import Membership
 from caremesh.fhir.engine import FhirEngine
 from caremesh.fhir.operations.bulk_export.service import BulkExport
 from caremesh.fhir.rest.bundle_routes import add_bundle_routes
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.errors import FhirRoute, method_not_allowed, no_such_interaction
 from caremesh.fhir.rest.export_routes import EXPORT_OPERATIONS, add_export_routes
+from caremesh.fhir.rest.guard import Guard
 from caremesh.fhir.rest.history_routes import add_history_routes
 from caremesh.fhir.rest.instance_routes import INSTANCE, VERSION, add_instance_routes
 from caremesh.fhir.rest.operation_routes import OPERATIONS, add_operation_routes
 from caremesh.fhir.rest.search_routes import SEARCH, TYPE, add_search_routes
 from caremesh.fhir.rest.type_routes import add_type_routes
+from caremesh.kernel.audit.writer import AuditWriter
 from caremesh.kernel.security.principal import require_principal
 
 
@@ -64,11 +67,18 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def build_fhir_router(
-    engine: FhirEngine, prefix: str = "/fhir/R4", exports: BulkExport | None = None
+    engine: FhirEngine,
+    prefix: str = "/fhir/R4",
+    exports: BulkExport | None = None,
+    audit: AuditWriter | None = None,
+    source: str = "caremesh/fhir",
 ) -> APIRouter:
-    """Every interaction of ``engine`` under ``prefix``; callers need a bearer token.
+    """Every interaction of ``engine`` under ``prefix``; callers need a bearer token whose scopes
+    (and the user's roles) allow the interaction: see ``caremesh.fhir.access``.
 
     ``exports``: the host's Bulk Data export service, when it runs one (mounts ``$export``).
+    ``audit``: where every access to PHI is recorded (``source`` names the observer); without
+    it nothing is recorded and emergency (break-the-glass) access is not available.
     """
     router = APIRouter(
         prefix=prefix,
@@ -76,7 +86,8 @@ def build_fhir_router(
         dependencies=[Depends(require_principal)],
         tags=["FHIR R4"],
     )
-    rest = Rest(engine=engine, prefix=prefix)
+    guard = Guard(engine.definitions, Membership(engine.definitions, engine.base_url), audit, source)
+    rest = Rest(engine=engine, prefix=prefix, guard=guard)
     # No two of these paths match the same URL, so the order only decides how soon a request
     # finds its route: the hottest interactions (read, then search) come first.
     add_instance_routes(router, rest)

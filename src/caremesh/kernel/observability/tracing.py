@@ -52,16 +52,19 @@ def configure_tracing(*, service: str, version: str) -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
+    # Exporters see spans only through the attribute allow-list (no PHI in traces).
+    from caremesh.kernel.observability.span_filter import AllowListSpanProcessor
+
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service, "service.version": version}))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        provider.add_span_processor(AllowListSpanProcessor(BatchSpanProcessor(OTLPSpanExporter())))
     trace_file = os.environ.get("CAREMESH_TRACE_FILE")
     if trace_file:
         from caremesh.kernel.observability.span_export import JsonLinesSpanExporter
 
-        provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(trace_file)))
+        provider.add_span_processor(AllowListSpanProcessor(SimpleSpanProcessor(JsonLinesSpanExporter(trace_file))))
     trace.set_tracer_provider(provider)

@@ -22,7 +22,9 @@ JSON_PATCH = "application/json-patch+json"
 
 
 def bearer() -> dict[str, str]:
-    token = issue_token(subject="user-fhir-0001", client_id="fhir-rest-tests", kind="user", scopes=[])
+    token = issue_token(
+        subject="user-fhir-0001", client_id="fhir-rest-tests", kind="user", scopes=["user/*.cruds"],
+    )
     return {"authorization": f"Bearer {token}"}
 
 

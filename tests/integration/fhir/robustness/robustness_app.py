@@ -32,7 +32,9 @@ STORE_TABLES = (
 
 
 def bearer() -> dict[str, str]:
-    token = issue_token(subject="user-robustness-0001", client_id="robustness-tests", kind="user", scopes=[])
+    token = issue_token(
+        subject="user-robustness-0001", client_id="robustness-tests", kind="user", scopes=["user/*.cruds"],
+    )
     return {"authorization": f"Bearer {token}"}
 
 

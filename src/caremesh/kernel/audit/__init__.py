@@ -1,0 +1,1 @@
+"""Audit of PHI access: IHE BALP-shaped AuditEvents in an append-only, hash-chained, signed log."""
