@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from joserfc.errors import ExpiredTokenError, JoseError
 from caremesh.kernel.clock import utcnow
 from caremesh.kernel.errors import Unauthorized
 from caremesh.kernel.security.key_sources import ASYMMETRIC_ALGORITHMS, KeySource, key_source_for
+from caremesh.kernel.security.token_cache import VerifiedTokens
 
 ISSUER = "caremesh"
 AUDIENCE = "caremesh"
@@ -50,11 +52,22 @@ def var_dir() -> Path:
     return Path(os.environ.get("CAREMESH_VAR_DIR", "var"))
 
 
+_secret_files: dict[Path, str] = {}
+
+
 def shared_secret() -> str:
     configured = os.environ.get("CAREMESH_SECRET")
     if configured:
         return configured
-    path = var_dir() / "secret.key"
+    path = Path(os.path.abspath(var_dir() / "secret.key"))
+    known = _secret_files.get(path)
+    if known is not None:
+        return known  # read once per process: it is asked on every request
+    _secret_files[path] = secret = _read_or_create(path)
+    return secret
+
+
+def _read_or_create(path: Path) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         candidate = secrets.token_urlsafe(48)
@@ -109,12 +122,32 @@ def issue_token(
     return jwt.encode(claims, shared_secret(), algorithm=ALGORITHM)
 
 
+_verified: VerifiedTokens[Claims] = VerifiedTokens()
+
+
 def verify_token(token: str) -> Claims:
-    """Verify with the keys at hand (no I/O); raises Unauthorized (UnknownSigningKey for a new kid)."""
+    """Verify with the keys at hand (no I/O); raises Unauthorized (UnknownSigningKey for a new kid).
+
+    A token verified in the last minute is answered from memory (see ``token_cache``).
+    """
+    context = f"{shared_secret()}|{dev_tokens_enabled()}"
+    cached = _verified.get(token, context)
+    if cached is not None:
+        return cached
+    claims, still_valid = _verify(token)
+    _verified.put(token, context, claims, expires_at=float(claims.raw.get("exp", 0)), still_valid=still_valid)
+    return claims
+
+
+def _always() -> bool:
+    return True
+
+
+def _verify(token: str) -> tuple[Claims, Callable[[], bool]]:
     header, unverified = _peek(token)
     alg = header.get("alg")
     if alg == ALGORITHM and unverified.get("iss") == ISSUER:
-        return _verify_shared_secret(token, unverified)
+        return _verify_shared_secret(token, unverified), _always
     if alg not in ASYMMETRIC_ALGORITHMS:
         raise Unauthorized("the access token is not valid")
     source = key_source_for(str(unverified.get("iss", "")))
@@ -124,7 +157,14 @@ def verify_token(token: str) -> Claims:
     key = source.key_for(None if kid is None else str(kid))
     if key is None:
         raise UnknownSigningKey(source)
-    return _verify_with_key(token, str(alg), key, source)
+    claims = _verify_with_key(token, str(alg), key, source)
+    jti = None if claims.raw.get("jti") is None else str(claims.raw["jti"])
+    issuer = str(unverified.get("iss", ""))
+
+    def still_valid() -> bool:
+        return key_source_for(issuer) is source and not source.is_revoked(jti)
+
+    return claims, still_valid
 
 
 async def verify_token_async(token: str) -> Claims:
