@@ -50,7 +50,9 @@ def _poison_notify(topology_file: Path) -> str:
         runtime = build_runtime(topology.load(str(topology_file)))
         await runtime.open()
         try:
-            [subscription] = runtime.contexts["notify"].subscriptions
+            [subscription] = [
+                s for s in runtime.contexts["notify"].subscriptions if s.consumer == "notify.appointments"
+            ]
             envelope = Envelope(
                 id="evt-poison-1", type="scheduling.AppointmentBooked", version=1, source="scheduling",
                 aggregate_id="a1", occurred_at=__import__("caremesh.kernel.clock").kernel.clock.utcnow(),

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from caremesh.cli.main import app
 from caremesh.kernel.db import open_database
+from caremesh.modules.clinical.application.medication_orders_demo import SCENARIOS
 
 runner = CliRunner()
 
@@ -123,7 +124,8 @@ def test_demo_load_brings_synthea_patients_once(topology_file: Path, database_ur
     first = runner.invoke(app, ["demo", "load", "--topology", str(topology_file)])
     assert first.exit_code == 0, first.output
     counts = _counts(database_url)
-    assert counts["Patient"] == 10
+    # Ten Synthea patients, plus one synthetic patient per kind of medication-order alert.
+    assert counts["Patient"] == 10 + len(SCENARIOS)
     assert counts["Observation"] > 100
     again = runner.invoke(app, ["demo", "load", "--topology", str(topology_file)])
     assert again.exit_code == 0, again.output
