@@ -73,8 +73,17 @@ def token_command(
     subject: Annotated[str, typer.Option(help="Who the token speaks for.")] = DEMO_USER,
     client_id: Annotated[str, typer.Option(help="The client the token is issued to.")] = DEMO_CLIENT,
     hours: Annotated[int, typer.Option(help="Lifetime in hours.")] = 12,
+    role: Annotated[
+        list[str] | None, typer.Option(help="A role the token carries (clinician, pharmacist, ...).")
+    ] = None,
+    scope: Annotated[list[str] | None, typer.Option(help="SMART scopes (default: user/*.cruds).")] = None,
+    patient: Annotated[str | None, typer.Option(help="Launch context: the patient id.")] = None,
 ) -> None:
     """Print a development bearer token signed with this deployment's shared secret."""
+    claims: dict[str, object] = {"roles": list(role)} if role else {}
+    if patient:
+        claims["patient"] = patient
     typer.echo(issue_token(
-        subject=subject, client_id=client_id, kind="user", scopes=DEMO_SCOPES, ttl=timedelta(hours=hours)
+        subject=subject, client_id=client_id, kind="user", scopes=list(scope or DEMO_SCOPES),
+        ttl=timedelta(hours=hours), extra_claims=claims,
     ))

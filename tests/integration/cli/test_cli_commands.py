@@ -93,3 +93,16 @@ def test_backlog_and_token(topology_file: Path) -> None:
 def test_unknown_topology_is_a_clear_error() -> None:
     result = runner.invoke(app, ["migrate", "--topology", "nope"])
     assert result.exit_code == 2 and "no topology file" in result.output
+
+
+def test_token_carries_the_roles_scopes_and_patient_asked_for() -> None:
+    from caremesh.kernel.security.tokens import verify_token
+
+    result = runner.invoke(
+        app, ["token", "--role", "pharmacist", "--scope", "patient/*.rs", "--patient", "pat-demo-0001"]
+    )
+    assert result.exit_code == 0, result.output
+    claims = verify_token(result.output.strip())
+    assert claims.raw["roles"] == ["pharmacist"]
+    assert claims.scopes == ("patient/*.rs",)
+    assert claims.raw["patient"] == "pat-demo-0001"
