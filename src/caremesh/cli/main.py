@@ -7,7 +7,7 @@ import os
 import typer
 
 from caremesh import __version__
-from caremesh.cli import data, events, fhir, serve
+from caremesh.cli import audit, clients, data, devices, events, fhir, serve, users
 from caremesh.kernel.observability.logging import configure_logging
 
 app = typer.Typer(help="caremesh: run, migrate and operate the platform.", no_args_is_help=True)
@@ -27,7 +27,11 @@ app.command("migrate")(data.migrate_command)
 app.command("token")(data.token_command)
 app.add_typer(data.demo_app, name="demo")
 app.add_typer(events.app, name="events")
+app.add_typer(audit.app, name="audit")
 app.add_typer(fhir.app, name="fhir")
+app.add_typer(devices.app, name="devices")
+app.add_typer(clients.app, name="clients")
+app.add_typer(users.app, name="users")
 
 if __name__ == "__main__":
     app()
