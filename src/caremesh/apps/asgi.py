@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from caremesh import __version__
 from caremesh.bootstrap import Runtime, build_runtime
 from caremesh.kernel import topology as topologies
+from caremesh.kernel.audit.api import build_audit_router
+from caremesh.kernel.edge import install_edge
 from caremesh.kernel.http import install_error_handlers
 from caremesh.kernel.observability.health import Check, health_router
 from caremesh.kernel.observability.logging import configure_logging
@@ -70,9 +72,11 @@ def build_app(runtime: Runtime, *, start_runtime: bool = True) -> FastAPI:
         health_router(service=service, version=__version__, checks=lambda: readiness_checks(runtime))
     )
     app.include_router(build_rpc_router(runtime.services))
+    app.include_router(build_audit_router(lambda: runtime.databases))
     for ctx in runtime.contexts.values():
         for router in ctx.routers:
             app.include_router(router)
+    install_edge(app, runtime.topology)  # inside observability: refusals are logged and counted
     app.add_middleware(
         ObservabilityMiddleware, service=service, quiet_routes=frozenset({"/health", "/ready", "/metrics"})
     )

@@ -7,7 +7,7 @@ import os
 import typer
 
 from caremesh import __version__
-from caremesh.cli import audit, clients, data, devices, events, fhir, serve, users
+from caremesh.cli import audit, clients, data, deid, devices, events, fhir, serve, users
 from caremesh.kernel.observability.logging import configure_logging
 
 app = typer.Typer(help="caremesh: run, migrate and operate the platform.", no_args_is_help=True)
@@ -32,6 +32,7 @@ app.add_typer(fhir.app, name="fhir")
 app.add_typer(devices.app, name="devices")
 app.add_typer(clients.app, name="clients")
 app.add_typer(users.app, name="users")
+app.command("deid")(deid.deid_command)
 
 if __name__ == "__main__":
     app()

@@ -11,6 +11,7 @@ from caremesh.kernel.errors import InvalidRequest
 from caremesh.kernel.http import respond_idempotently
 from caremesh.kernel.idempotency import IdempotencyService, StoredResponse
 from caremesh.kernel.security.principal import Principal, require_principal
+from caremesh.modules.scheduling.api.appointment_v2 import v1_read_deprecation
 from caremesh.modules.scheduling.api.paging import DEFAULT_LIMIT, MAX_LIMIT, parse_time_cursor, time_cursor
 from caremesh.modules.scheduling.api.representations import appointment_json, page_json
 from caremesh.modules.scheduling.api.schemas import AppointmentIn, CancelIn, OutcomeIn
@@ -69,7 +70,7 @@ def add_appointment_routes(router: APIRouter, deps: SchedulingDeps, idempotency:
         next_cursor = time_cursor(TimeKey(page[-1].start, page[-1].id)) if len(found) > limit else None
         return page_json([appointment_json(a) for a in page], next_cursor)
 
-    @router.get("/v1/appointments/{appointment_id}")
+    @router.get("/v1/appointments/{appointment_id}", dependencies=[Depends(v1_read_deprecation())])
     async def get_appointment(appointment_id: str) -> dict[str, Any]:
         async with deps.db.read() as conn:
             return appointment_json(await booking.require_appointment(conn, appointment_id, store=store))
