@@ -43,6 +43,10 @@ from caremesh.kernel.observability.logging import configure_logging
 from caremesh.kernel.security.tokens import issue_token
 from caremesh.kernel.topology import parse
 
+# Load generators hit one credential far past the edge's per-client rate limit: measure the
+# server, not the limiter (bench/edge_overhead.py measures that).
+os.environ.setdefault("CAREMESH_EDGE_RATE_LIMIT", "off")
+
 POSTGRES = os.environ.get("CAREMESH_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 # One tiny transaction before timing: the first use of an engine compiles its validator and indexer.
 WARM_UP = orjson.dumps({"resourceType": "Bundle", "type": "transaction", "entry": [
