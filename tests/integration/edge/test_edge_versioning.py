@@ -64,3 +64,14 @@ async def test_v1_and_v2_of_the_appointment_read_side_by_side(database_url: str)
     assert v2_after.json()["status"] == "cancelled"
     assert v2_missing.status_code == 404 and v2_missing.headers["content-type"] == "application/problem+json"
     assert v2_anonymous.status_code == 401
+
+
+def test_the_successor_link_is_percent_encoded_for_any_path() -> None:
+    from datetime import UTC, datetime
+
+    from caremesh.kernel.edge.versioning import deprecation_headers
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    headers = deprecation_headers(when, when, "http://t/v2/appointments/Āb c")
+    headers["link"].encode("latin-1")  # a header value must be Latin-1 encodable
+    assert headers["link"] == '<http://t/v2/appointments/%C4%80b%20c>; rel="successor-version"'

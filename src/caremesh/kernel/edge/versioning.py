@@ -12,15 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime
+from urllib.parse import quote
 
 from fastapi import Request, Response
+
+_URI_RESERVED = ":/?#[]@!$&'()*+,;=%~"
 
 
 def deprecation_headers(deprecated_at: datetime, sunset_at: datetime, successor: str) -> dict[str, str]:
     return {
         "deprecation": f"@{int(deprecated_at.timestamp())}",
         "sunset": format_datetime(sunset_at, usegmt=True),
-        "link": f'<{successor}>; rel="successor-version"',
+        # Header values are Latin-1: a path with other characters goes percent-encoded (RFC 3986).
+        "link": f'<{quote(successor, safe=_URI_RESERVED)}>; rel="successor-version"',
     }
 
 
