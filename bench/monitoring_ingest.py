@@ -9,6 +9,14 @@ insert into the partitioned table, dead letters, the in-transaction observers (a
 wired) and the outbox event for the EHR sync, committed before the answer. Figures: readings/s
 over the run and per-batch latency. TLS is left to the reverse proxy, so the loop is plain HTTP.
 
+**reading → alert**: during the device load, one critical blood pressure every ``--probe-interval``
+s from a fresh patient (``--probes`` of them); the alert's ``raised_at`` and its AlertRaised
+``published_at`` (relay) are compared with the send time.
+
+**mqtt** (``--mqtt URL``): ``--mqtt-devices`` devices publish QoS 1 messages of ``--mqtt-batch``
+readings, at most ``--mqtt-window`` awaiting caremesh's ack (Mosquitto drops QoS 1 messages beyond
+its per-subscriber queue limit, so an unbounded burst measures the broker's losses).
+
 **range**: a year of readings for ``--patients`` patients (six values a day: a cuff twice daily)
 is written by one ``INSERT ... SELECT generate_series`` into the same partitioned table, analysed,
 then ``--queries`` 30-day range queries for random patients are timed at the SQL layer (the
@@ -17,8 +25,9 @@ store's own query) and through ``GET /v1/monitoring/patients/{id}/readings``.
     .venv/bin/python bench/monitoring_ingest.py [OUTPUT.json] [--readings 100000] [--batch 500]
         [--devices 8] [--patients 1000] [--queries 500]
 
-Full run (the issue's targets): ``--readings 200000 --patients 1000``; a quick one:
-``--readings 10000 --patients 50 --queries 100``. The database is dropped afterwards.
+Full run (the issue's targets): ``--readings 200000 --patients 1000 --mqtt mqtt://127.0.0.1:1883``;
+a quick one: ``--readings 10000 --patients 50 --queries 100 --gateway-devices 0``.
+The database is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -46,7 +55,12 @@ from raw_http import RawClient
 from caremesh.kernel.security.tokens import issue_token
 from caremesh.modules.monitoring.adapters.partitions import month_start, next_month, partition_name
 
+# Load generators hit one credential far past the edge's per-client rate limit: measure the
+# server, not the limiter (bench/edge_overhead.py measures that).
+os.environ.setdefault("CAREMESH_EDGE_RATE_LIMIT", "off")
+
 _TOKEN_SERIALS: dict[str, str] = {}
+JSON_TYPE = "application/json"
 POSTGRES = os.environ.get("CAREMESH_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -73,14 +87,14 @@ def _batch(start: datetime, device: int, index: int, size: int) -> bytes:
     return orjson.dumps({"readings": readings})
 
 
-async def _register(port: int, devices: int, staff: dict[str, str]) -> list[str]:
+async def _register(port: int, devices: int, staff: dict[str, str], patients: str = "bench-pat") -> list[str]:
     client, tokens = RawClient("127.0.0.1", port, staff), []
     since = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     try:
         for d in range(devices):
             body = orjson.dumps({"serial": f"BENCH-{d}-{secrets.token_hex(3)}", "type": "bp-cuff"})
             device_id = (await client.post("/v1/monitoring/devices", content=body)).json()["id"]  # type: ignore[index]
-            assign = orjson.dumps({"patient_id": f"bench-pat-{d}", "start_at": since})
+            assign = orjson.dumps({"patient_id": f"{patients}-{d}", "start_at": since})
             await client.post(f"/v1/monitoring/devices/{device_id}/assignments", content=assign)
             issued = await client.post(f"/v1/monitoring/devices/{device_id}/credentials", content=b"{}")
             tokens.append(issued.json()["token"])  # type: ignore[index]
@@ -90,20 +104,86 @@ async def _register(port: int, devices: int, staff: dict[str, str]) -> list[str]
     return tokens
 
 
-async def ingest(port: int, args: argparse.Namespace, staff: dict[str, str]) -> dict[str, Any]:
+def _critical(moment: datetime) -> bytes:
+    """One blood pressure of a hypertensive crisis (systolic >= 180): a critical alert."""
+    values = {"systolic": {"value": 186}, "diastolic": {"value": 96}, "heart_rate": {"value": 88}}
+    reading = {"kind": "blood-pressure", "measured_at": moment.isoformat(), "values": values}
+    return orjson.dumps({"readings": [reading]})
+
+
+async def _probe_once(port: int, token: str) -> float:
+    client = RawClient("127.0.0.1", port, {"authorization": f"Device {token}", "content-type": JSON_TYPE})
+    try:
+        began = time.time()
+        response = await client.post("/v1/monitoring/readings", content=_critical(datetime.now(UTC)))
+        assert response.status_code == 200, response.text[:300]
+        return began
+    finally:
+        await client.aclose()
+
+
+async def _probe(port: int, tokens: list[str], interval: float, done: asyncio.Event) -> list[float]:
+    """While the load runs: a critical reading every ``interval`` s (not waiting for the previous
+    answer), each from a fresh patient so each raises a new alert. Returns the send times."""
+    probes: list[asyncio.Task[float]] = []
+    for token in tokens:
+        if done.is_set():
+            break
+        probes.append(asyncio.create_task(_probe_once(port, token)))
+        await asyncio.sleep(interval)
+    return list(await asyncio.gather(*probes))
+
+
+async def alert_latency(dsn: str, sent: list[float]) -> dict[str, Any]:
+    """Reading sent → alert committed (raised_at, the transaction storing the reading) and → its
+    AlertRaised event published by the relay (published_at), from the database's own timestamps."""
+    await asyncio.sleep(2)  # the relay publishes shortly after commit
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT a.patient_id, extract(epoch FROM a.raised_at) AS raised, "
+            "extract(epoch FROM o.published_at) AS published FROM monitoring.alerts a "
+            "LEFT JOIN monitoring.outbox o "
+            "ON o.aggregate_id = a.id AND o.event_type = 'monitoring.AlertRaised' "
+            "WHERE a.patient_id LIKE 'bench-probe-%' AND a.rule_id = 'bp-high'"
+        )
+    finally:
+        await conn.close()
+    by_patient = {row["patient_id"]: row for row in rows}
+    raised, published = [], []
+    for index, at in enumerate(sent):
+        row = by_patient.get(f"bench-probe-{index}")
+        assert row is not None, f"probe {index}: no alert raised"
+        raised.append(float(row["raised"]) - at)
+        assert row["published"] is not None, f"probe {index}: AlertRaised not published"
+        published.append(float(row["published"]) - at)
+    return {
+        "probes": len(sent),
+        "raised_p50_ms": _pct(raised, 0.5),
+        "raised_p99_ms": _pct(raised, 0.99),
+        "published_p50_ms": _pct(published, 0.5),
+        "published_p99_ms": _pct(published, 0.99),
+        "published_max_ms": _pct(published, 1.0),
+    }
+
+
+async def ingest(port: int, args: argparse.Namespace, staff: dict[str, str], dsn: str) -> dict[str, Any]:
     tokens = await _register(port, args.devices, staff)
+    probes = await _register(port, args.probes, staff, patients="bench-probe")
     per_device = max(1, args.readings // args.batch // args.devices)
     start = datetime.now(UTC) - timedelta(seconds=2 * args.batch * per_device + 600)
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
+
+    # Bodies are built before the clock starts: the client shares the 2 cores with the server.
+    bodies = [[_batch(start, d, i, args.batch) for i in range(per_device)] for d in range(len(tokens))]
 
     async def device_loop(d: int, token: str) -> None:
         client = RawClient(
             "127.0.0.1", port, {"authorization": f"Device {token}", "content-type": "application/json"}
         )
         try:
-            for i in range(per_device):
-                body = _batch(start, d, i, args.batch)
+            for body in bodies[d]:
                 began = time.perf_counter()
                 response = await client.post("/v1/monitoring/readings", content=body)
                 latencies.append(time.perf_counter() - began)
@@ -113,9 +193,13 @@ async def ingest(port: int, args: argparse.Namespace, staff: dict[str, str]) -> 
         finally:
             await client.aclose()
 
+    done = asyncio.Event()
+    probing = asyncio.create_task(_probe(port, probes, args.probe_interval, done))
     began = time.perf_counter()
     await asyncio.gather(*(device_loop(d, t) for d, t in enumerate(tokens)))
     elapsed = time.perf_counter() - began
+    done.set()
+    probe_sent = await probing
     sent = per_device * args.devices * args.batch
     return {
         "readings": sent,
@@ -126,6 +210,7 @@ async def ingest(port: int, args: argparse.Namespace, staff: dict[str, str]) -> 
         "batch_p50_ms": _pct(latencies, 0.5),
         "batch_p99_ms": _pct(latencies, 0.99),
         "outcomes": outcomes,
+        "reading_to_alert": await alert_latency(dsn, probe_sent) if probe_sent else None,
     }
 
 
@@ -159,13 +244,16 @@ async def ingest_gateway(port: int, args: argparse.Namespace, staff: dict[str, s
         subject="gw", client_id="bench-gateway", kind="client", scopes=["monitoring.ingest"]
     )
     headers = {"authorization": f"Bearer {gateway}", "content-type": "application/json"}
-    work, latencies, outcomes = iter(range(batches)), [], {}
+    work, latencies = iter(range(batches)), []
+    outcomes: dict[str, int] = {}
+
+    bodies = [_gateway_batch(start, serials, k * args.batch, args.batch) for k in range(batches)]
 
     async def client_loop() -> None:
         client = RawClient("127.0.0.1", port, headers)
         try:
             for k in work:
-                body = _gateway_batch(start, serials, k * args.batch, args.batch)
+                body = bodies[k]
                 began = time.perf_counter()
                 response = await client.post("/v1/monitoring/readings", content=body)
                 latencies.append(time.perf_counter() - began)
@@ -282,36 +370,59 @@ def _topology(path: Path, dsn: str, port: int, mqtt: str | None) -> Path:
     return path
 
 
-async def ingest_mqtt(port: int, args: argparse.Namespace, staff: dict[str, str]) -> dict[str, Any]:
-    """Devices publish QoS 1 batches to Mosquitto; a batch counts when caremesh's ack arrives."""
+async def ingest_mqtt(
+    port: int, args: argparse.Namespace, staff: dict[str, str], dsn: str
+) -> dict[str, Any]:
+    """``--mqtt-devices`` devices publish QoS 1 messages of ``--mqtt-batch`` readings to Mosquitto; a
+    message counts when caremesh's ack (sent after commit) arrives. Payloads are built beforehand."""
     import aiomqtt
 
-    tokens = await _register(port, args.devices, staff)
-    per_device = max(1, args.mqtt_readings // args.batch // args.devices)
-    start = datetime.now(UTC) - timedelta(seconds=2 * args.batch * per_device + 600)
+    tokens = await _register(port, args.mqtt_devices, staff, patients="bench-mqtt")
+    per_device = max(1, args.mqtt_readings // args.mqtt_batch // len(tokens))
+    start = datetime.now(UTC) - timedelta(seconds=2 * args.mqtt_batch * per_device + 600)
     serials = _TOKEN_SERIALS  # tokens are shown once: the bench remembers which device has which
-    sent, acked, outcomes = time.perf_counter(), 0, {}
-    async with aiomqtt.Client("127.0.0.1", 1883) as client:
+    messages = [
+        (f"caremesh/devices/{serials[token]}/readings",
+         orjson.dumps({"token": token, **orjson.loads(_batch(start, 1000 + d, i, args.mqtt_batch))}))
+        for i in range(per_device)
+        for d, token in enumerate(tokens)
+    ]  # fmt: skip
+    outcomes: dict[str, int] = {}
+    # At most --mqtt-window messages await caremesh's ack: Mosquitto queues a bounded number of
+    # messages per subscriber (max_queued_messages, 1000 by default) and drops QoS 1 messages beyond
+    # it, so an unbounded burst would lose readings in the broker before caremesh ever sees them.
+    window = asyncio.Semaphore(args.mqtt_window)
+    async with aiomqtt.Client("127.0.0.1", 1883, max_queued_outgoing_messages=0) as client:
+        client.pending_calls_threshold = 1_000_000  # many publishes in flight on purpose
         await client.subscribe("caremesh/devices/+/acks", qos=1)
         await asyncio.sleep(1)
         sent = time.perf_counter()
-        for i in range(per_device):
-            for d, token in enumerate(tokens):
-                body = orjson.loads(_batch(start, 1000 + d, i, args.batch))
-                payload = orjson.dumps({"token": token, **body})
-                await client.publish(f"caremesh/devices/{serials[token]}/readings", payload, qos=1)
-        async with asyncio.timeout(300):
+
+        async def publish(share: list[tuple[str, bytes]]) -> None:
+            for topic, payload in share:  # aiomqtt's publish waits for the broker's PUBACK
+                await window.acquire()
+                await client.publish(topic, payload, qos=1)
+
+        async def collect() -> None:
+            acked = 0
             async for message in client.messages:
-                ack = orjson.loads(message.payload)  # type: ignore[arg-type]
-                for key, count in ack.get("summary", {}).items():
+                window.release()
+                for key, count in orjson.loads(message.payload).get("summary", {}).items():
                     outcomes[key] = outcomes.get(key, 0) + count
                 acked += 1
-                if acked == per_device * len(tokens):
-                    break
+                if acked == len(messages):
+                    return
+
+        shares = [messages[k :: args.mqtt_publishers] for k in range(args.mqtt_publishers)]
+        async with asyncio.timeout(300):
+            await asyncio.gather(collect(), *(publish(share) for share in shares))
     elapsed = time.perf_counter() - sent
-    readings = per_device * len(tokens) * args.batch
+    readings = len(messages) * args.mqtt_batch
     return {
         "readings": readings,
+        "messages": len(messages),
+        "readings_per_message": args.mqtt_batch,
+        "devices": len(tokens),
         "seconds": round(elapsed, 2),
         "readings_per_s": round(readings / elapsed),
         "outcomes": outcomes,
@@ -349,11 +460,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     )
     try:
         await wait_until_ready(f"http://127.0.0.1:{port}", server)
-        results = {"ingest": await ingest(port, args, staff)}
+        results = {"ingest": await ingest(port, args, staff, dsn)}
         if args.gateway_devices:
             results["ingest_gateway"] = await ingest_gateway(port, args, staff)
         if args.mqtt:
-            results["mqtt"] = await ingest_mqtt(port, args, staff)
+            results["mqtt"] = await ingest_mqtt(port, args, staff, dsn)
         results["range"] = await range_queries(dsn, port, args, staff)
         return results
     finally:
@@ -376,6 +487,12 @@ def main() -> None:
     parser.add_argument("--gateway-devices", type=int, default=200, help="0 skips the gateway run")
     parser.add_argument("--mqtt", help="also ingest over this broker (mqtt://127.0.0.1:1883)")
     parser.add_argument("--mqtt-readings", type=int, default=50_000)
+    parser.add_argument("--mqtt-batch", type=int, default=10, help="readings per MQTT message")
+    parser.add_argument("--mqtt-devices", type=int, default=100)
+    parser.add_argument("--mqtt-publishers", type=int, default=32, help="concurrent publishing tasks")
+    parser.add_argument("--mqtt-window", type=int, default=400, help="messages awaiting an ack at most")
+    parser.add_argument("--probes", type=int, default=200, help="critical readings sent during the load")
+    parser.add_argument("--probe-interval", type=float, default=0.1, help="seconds between probes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         results = asyncio.run(run(args, Path(workdir)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from caremesh.kernel.db.base import Database
 from caremesh.kernel.errors import Forbidden
@@ -35,10 +36,12 @@ class BatchDevices:
         return next(iter(devices.values())) if len(devices) == 1 and len(names) == 1 else None
 
     def type_of(self, device_id: str) -> str:
-        for context in (self.credential, *self.by_name.values()):
-            if context is not None and context.device.id == device_id:
-                return context.device.type
-        return ""
+        return self._types.get(device_id, "")
+
+    @cached_property
+    def _types(self) -> dict[str, str]:  # asked once per accepted reading: a dict, not a scan
+        contexts = [c for c in (self.credential, *self.by_name.values()) if c is not None]
+        return {c.device.id: c.device.type for c in contexts}
 
 
 async def resolve(db: Database, parsed: ParsedBatch, credential: Device | None) -> BatchDevices:

@@ -15,17 +15,26 @@ from typing import Any
 
 import orjson
 
+from caremesh.contracts.monitoring import ReadingsAccepted
 from caremesh.kernel.clock import Clock, utcnow
 from caremesh.kernel.db.base import Connection, Database
+from caremesh.kernel.errors import CaremeshError, InvalidRequest
 from caremesh.kernel.events.outbox import Outbox
 from caremesh.kernel.ids import new_id
 from caremesh.modules.monitoring.adapters import reading_sql, rejected_sql
 from caremesh.modules.monitoring.adapters.partitions import Partitions
 from caremesh.modules.monitoring.application.batch_devices import BatchDevices, resolve
+from caremesh.modules.monitoring.application.batch_rows import (
+    MAX_DEAD_LETTER_BYTES,
+    dump,
+    outcome_of,
+    value_rows,
+)
+from caremesh.modules.monitoring.application.batch_rows import dead_letter as dead_letter_row
 from caremesh.modules.monitoring.application.events import accepted_events
 from caremesh.modules.monitoring.application.formats import FormatError, ReadingFormat
 from caremesh.modules.monitoring.application.metrics import READINGS, REJECTIONS
-from caremesh.modules.monitoring.application.outcomes import DUPLICATE, STORED, BatchResult, Outcome
+from caremesh.modules.monitoring.application.outcomes import BatchResult
 from caremesh.modules.monitoring.application.pipeline import (
     Checked,
     check_entries,
@@ -33,12 +42,10 @@ from caremesh.modules.monitoring.application.pipeline import (
     flag_jumps,
 )
 from caremesh.modules.monitoring.application.ports import LatestCache, LatestValue, ReadingsObserver
-from caremesh.modules.monitoring.domain.candidate import Candidate, Malformed
 from caremesh.modules.monitoring.domain.devices import Device
 from caremesh.modules.monitoring.domain.reading import Reading
 from caremesh.modules.monitoring.domain.validation import ReadingValidator, ValidationPolicy
 
-MAX_DEAD_LETTER_BYTES = 256 * 1024
 InTransaction = Callable[[Connection, BatchResult], Awaitable[None]]
 
 
@@ -98,51 +105,102 @@ class Ingestion:
         dead_letter: bool = True,
         in_transaction: InTransaction | None = None,
     ) -> BatchResult:
+        batch = await self._prepare(document, format_name, device, received_at, dead_letter)
+        await self._commit([batch], dead_letter, in_transaction)
+        return batch.result
+
+    async def ingest_many(
+        self, documents: Sequence[tuple[Any, Device]], format_name: str
+    ) -> list[BatchResult | CaremeshError]:
+        """Several devices' documents (e.g. MQTT messages that arrived together) in ONE transaction.
+
+        Each document gets its own answer, in order: its BatchResult, or the error that refused it as
+        a whole (unreadable, another device named) without affecting the others. Whatever was
+        accepted commits together, so the caller acknowledges every document only after this returns.
+        """
+        answers: list[BatchResult | CaremeshError] = []
+        batches: list[_Batch] = []
+        for document, device in documents:
+            try:
+                batch = await self._prepare(document, format_name, device, None, True)
+            except (PayloadRejected, CaremeshError) as exc:
+                answers.append(exc if isinstance(exc, CaremeshError) else _as_error(exc))
+                continue
+            batches.append(batch)
+            answers.append(batch.result)
+        await self._commit(batches, True, None)
+        return answers
+
+    async def _prepare(
+        self, document: Any, format_name: str, device: Device | None, received_at: datetime | None,
+        dead_letter: bool,
+    ) -> _Batch:  # fmt: skip
         reading_format = self.formats[format_name]
         try:
             parsed = reading_format.parse(document)
         except FormatError as exc:
             if not dead_letter:
                 raise PayloadRejected(str(exc), None) from None
-            raise await self._unreadable(_dump(document), format_name, device, str(exc)) from None
+            raise await self._unreadable(dump(document), format_name, device, str(exc)) from None
         devices = await resolve(self.db, parsed, device)
         now = self.clock()
-        received_at = received_at or now
-        checked = check_entries(parsed.entries, devices, self.validators, self.policy, received_at, now)
+        checked = check_entries(
+            parsed.entries, devices, self.validators, self.policy, received_at or now, now
+        )
         accepted = [c.reading for c in checked if c.reading is not None]
-        await self.partitions.ensure({r.measured_at for r in accepted})
         single = devices.single
         result = BatchResult(new_id(), single.id if single else parsed.device)
-        batch = _Batch(checked, accepted, result, document, reading_format, devices)
-        stored = await self._store(batch, dead_letter, in_transaction)
+        return _Batch(checked, accepted, result, document, reading_format, devices)
+
+    async def _commit(
+        self, batches: Sequence[_Batch], dead_letter: bool, in_transaction: InTransaction | None
+    ) -> None:
+        if not batches:
+            return
+        await self.partitions.ensure({r.measured_at for b in batches for r in b.accepted})
+        stored = await self._store(batches, dead_letter, in_transaction)
         await self._refresh_cache(stored)
-        _count(result)
-        return result
+        for batch in batches:
+            _count(batch.result)
 
     async def _store(
-        self, batch: _Batch, dead_letter: bool, in_transaction: InTransaction | None
+        self, batches: Sequence[_Batch], dead_letter: bool, in_transaction: InTransaction | None
     ) -> list[Reading]:
-        checked, accepted, result = batch.checked, batch.accepted, batch.result
+        accepted = [r for b in batches for r in b.accepted]
         async with self.db.transaction() as conn:
             previous = await reading_sql.previous_values(conn, earliest_per_series(accepted))
             flagged = {r.reading_id: r for r in flag_jumps(accepted, previous)}
-            inserted = await reading_sql.insert_values(conn, _value_rows(checked, flagged))
+            rows = [row for b in batches for row in value_rows(b.checked, flagged)]
+            inserted = await reading_sql.insert_values(conn, rows)
             stored: list[Reading] = []
             rejected: list[rejected_sql.RejectedRow] = []
-            for item in checked:
-                outcome = _outcome(item, flagged, inserted, stored)
-                if outcome.reason is not None and dead_letter:
-                    row = _dead_letter(item, outcome, result, batch.document, batch.format, self.clock())
-                    outcome.rejected_id = row.id
-                    rejected.append(row)
-                result.outcomes.append(outcome)
+            events: list[ReadingsAccepted] = []
+            for batch in batches:
+                stored_here = self._outcomes(batch, flagged, inserted, rejected, dead_letter)
+                stored += stored_here
+                events += accepted_events(batch.result.batch_id, stored_here, batch.devices.type_of)
             await rejected_sql.insert_rejected(conn, rejected)
             if stored:
                 for observer in self.observers:
                     await observer.on_accepted(conn, stored)
-                await self.outbox.add(conn, *accepted_events(result.batch_id, stored, batch.devices.type_of))
+                await self.outbox.add(conn, *events)
             if in_transaction is not None:
-                await in_transaction(conn, result)
+                await in_transaction(conn, batches[0].result)
+        return stored
+
+    def _outcomes(
+        self, batch: _Batch, flagged: dict[str, Reading], inserted: set[str],
+        rejected: list[rejected_sql.RejectedRow], dead_letter: bool,
+    ) -> list[Reading]:  # fmt: skip
+        """Fill the batch's per-reading answers; return its newly stored readings."""
+        stored: list[Reading] = []
+        for item in batch.checked:
+            outcome = outcome_of(item, flagged, inserted, stored)
+            if outcome.reason is not None and dead_letter:
+                row = dead_letter_row(item, outcome, batch.result, batch.document, batch.format, self.clock())
+                outcome.rejected_id = row.id
+                rejected.append(row)
+            batch.result.outcomes.append(outcome)
         return stored
 
     async def _unreadable(
@@ -176,57 +234,9 @@ class Ingestion:
             await self.cache.update(patient_id, values)
 
 
-def _value_rows(checked: list[Checked], flagged: dict[str, Reading]) -> list[reading_sql.ValueRow]:
-    rows: list[reading_sql.ValueRow] = []
-    for item in checked:
-        if item.reading is None:
-            continue
-        r = flagged[item.reading.reading_id]
-        flags = ",".join(sorted(r.flags))
-        client_ref = item.entry.client_ref
-        for metric, value in r.values.items():
-            rows.append((r.device_id, r.kind, metric, r.measured_at, r.reading_id, r.patient_id, value,
-                         r.received_at, flags, client_ref))  # fmt: skip
-    return rows
-
-
-def _outcome(
-    item: Checked, flagged: dict[str, Reading], inserted: set[str], stored: list[Reading]
-) -> Outcome:
-    notes = item.entry.notes if isinstance(item.entry, Candidate) else ()
-    outcome = Outcome(item.index, item.entry.client_ref, device_id=item.device_id, notes=notes)
-    if item.rejection is not None:
-        outcome.reason, outcome.message = item.rejection.reason, item.rejection.message
-        return outcome
-    assert item.reading is not None
-    reading = flagged[item.reading.reading_id]
-    outcome.reading_id, outcome.flags = reading.reading_id, tuple(sorted(reading.flags))
-    if reading.reading_id in inserted:
-        inserted.discard(reading.reading_id)  # a second copy in the same batch is a duplicate
-        outcome.outcome = STORED
-        stored.append(reading)
-    else:
-        outcome.outcome = DUPLICATE
-    return outcome
-
-
-def _dead_letter(
-    item: Checked, outcome: Outcome, result: BatchResult, document: Any, fmt: ReadingFormat, now: datetime
-) -> rejected_sql.RejectedRow:
-    entry: Candidate | Malformed = item.entry
-    single = fmt.single(document, entry.raw)
-    return rejected_sql.RejectedRow(
-        id=new_id(), batch_id=result.batch_id, received_at=now, device_id=item.device_id,
-        format=fmt.name, reason=outcome.reason or "", message=(outcome.message or "")[:500],
-        payload=_dump(single)[:MAX_DEAD_LETTER_BYTES],
-    )  # fmt: skip
-
-
-def _dump(document: Any) -> str:
-    try:
-        return orjson.dumps(document).decode()
-    except TypeError:
-        return str(document)
+def _as_error(exc: PayloadRejected) -> CaremeshError:
+    details: dict[str, object] = {"rejected_id": exc.rejected_id} if exc.rejected_id else {}
+    return InvalidRequest(exc.message, details=details)
 
 
 def _count(result: BatchResult) -> None:
