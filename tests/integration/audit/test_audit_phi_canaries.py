@@ -141,6 +141,7 @@ async def test_no_canary_reaches_logs_spans_or_metrics(
                 "end_date": start.isoformat(),
                 "hours": [{"start": "09:00", "end": "10:00"}],
                 "slot_minutes": 30,
+                "days_of_week": [1, 2, 3, 4, 5, 6, 7],  # whatever weekday "in 30 days" is
             },
         )
         assert generated.status_code == 200, generated.text

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from caremesh.fhir.access.policy import Interaction
 from caremesh.fhir.prefer import parse_prefer
 from caremesh.fhir.rest.bundle_access import authorize, plan
+from caremesh.fhir.rest.bundle_screening import screen_bundle_answer
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.guard import Access
 from caremesh.fhir.rest.http import read_body, require_content_type, response_type
@@ -47,11 +48,12 @@ def add_bundle_routes(router: APIRouter, rest: Rest) -> None:
         base = rest.base(request)
         prefer = parse_prefer(request.headers.get("prefer"))
         answer = await process_bundle(engine, body, base=base, prefer=prefer)
+        answer = await screen_bundle_answer(access, body, answer)
         patients += _returned_patients(access, answer)
         await access.audit(
             patients=patients, interaction=kind if kind in ("batch", "transaction") else "batch"
         )
-        return Response(answer, media_type=media + "; charset=utf-8")
+        return access.mark(Response(answer, media_type=media + "; charset=utf-8"))
 
     router.add_api_route("", bundle, methods=["POST"], name="fhir.transaction",
                          summary="batch or transaction", openapi_extra=BUNDLE_BODY)  # fmt: skip

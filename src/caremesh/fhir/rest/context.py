@@ -28,7 +28,9 @@ class Rest:
         (a conditional create that found a match returns a resource that was not written)."""
         stored = written.stored
         reference = f"{stored.resource_type}/{stored.resource_id}"
-        patients = await access.admit(stored.body, resource=reference)
+        # Segmentation: only a conditional create's match returns what the caller did not send
+        # (a patch's target was screened before it was applied).
+        patients = await access.admit(stored.body, resource=reference, disclose=written.existing)
         await access.audit(patients=patients, resource=f"{reference}/_history/{stored.version}")
         status = 201 if written.created else 200
         action = "created" if written.created else ("found" if written.existing else "updated")

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
 
 from caremesh.fhir.access.policy import ANY_TYPE, Interaction
 from caremesh.fhir.ids import require_id
@@ -17,6 +16,7 @@ from caremesh.fhir.operations.capability import Operation
 from caremesh.fhir.outcome import FhirError, Issue, information, outcome_bytes
 from caremesh.fhir.prefer import parse_prefer
 from caremesh.fhir.rest.context import Rest
+from caremesh.fhir.rest.export_screening import screened_file
 from caremesh.fhir.rest.guard import Access
 from caremesh.kernel.audit.grants import is_owner, record_owner
 
@@ -142,8 +142,9 @@ def add_export_routes(router: APIRouter, rest: Rest, exports: BulkExport) -> Non
     async def download(request: Request, job_id: str, name: str) -> Response:
         access = await owned(request, job_id)
         path = await exports.file(job_id, name)
+        response = await screened_file(access, path, NDJSON)  # segmentation, for the owner
         await access.audit(resource=f"$export-file/{job_id}/{name}")
-        return FileResponse(path, media_type=NDJSON)
+        return response
 
     router.add_api_route("/$export", system_export, methods=["GET"], name="fhir.export", summary="$export")
     router.add_api_route("/Patient/$export", patient_export, methods=["GET"], name="fhir.patient-export",

@@ -124,7 +124,7 @@ def add_history_routes(router: APIRouter, rest: Rest) -> None:
         query = history_query(request, resource_type, resource_id)
         page = await engine.history(query)
         screen = Screen(access)
-        entries = screen.versions(page.entries)
+        entries = await screen.versions(page.entries)
         if resource_id is not None and not entries and query.count and query == _first_page(query):
             if access.hides_missing or screen.dropped:
                 await access.refuse(resource=target)
@@ -136,7 +136,7 @@ def add_history_routes(router: APIRouter, rest: Rest) -> None:
         path = "/".join(part for part in (base, resource_type, resource_id) if part) + "/_history"
         links = page_links(path, request, page, query.count)
         body = bundle("history", links, (history_entry(base, entry) for entry in entries))
-        return Response(body, media_type=media + "; charset=utf-8")
+        return access.mark(Response(body, media_type=media + "; charset=utf-8"))
 
     async def system_history(request: Request) -> Response:
         return await answer(request, None, None)

@@ -50,7 +50,7 @@ def add_instance_routes(router: APIRouter, rest: Rest) -> None:
         await access.audit(patients=patients, resource=reference)
         if if_none_match_version(request) == stored.version:
             return not_modified(stored)
-        return resource_response(stored, media)
+        return access.mark(resource_response(stored, media))
 
     async def vread(request: Request, res_type: str, res_id: str, version_id: str) -> Response:
         media = response_type(request)
@@ -60,7 +60,7 @@ def add_instance_routes(router: APIRouter, rest: Rest) -> None:
         stored = await found(access, reading, reference)
         patients = await access.admit(stored.body, resource=reference)
         await access.audit(patients=patients, resource=reference)
-        return resource_response(stored, media)
+        return access.mark(resource_response(stored, media))
 
     async def update(request: Request, res_type: str, res_id: str) -> Response:
         media = response_type(request)
@@ -83,6 +83,8 @@ def add_instance_routes(router: APIRouter, rest: Rest) -> None:
         if_match = if_match_version(request)
         if access.hides_missing:
             if_match = await admit_patch(access, engine, res_type, res_id, body, if_match)
+        else:  # the answer shows the whole resource: a labelled one needs the patient's consent
+            await current_if_any(access, engine, res_type, res_id)
         written = await engine.patch(res_type, res_id, body, if_match=if_match)
         return await rest.written(request, access, written, media)
 

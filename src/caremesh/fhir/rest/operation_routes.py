@@ -65,11 +65,11 @@ def add_operation_routes(router: APIRouter, rest: Rest, operations: list[Operati
         base = rest.base(request)
         result = await everything_result(engine, res_id, list(request.query_params.multi_items()), base=base)
         screen = Screen(access, ("Patient", res_id))
-        result = screen.result(result)
+        result = await screen.result(result)
         await access.audit(
             patients=(res_id, *screen.patients), resource=reference, query=request.url.query or None
         )
-        return Response(searchset(result, base), media_type=media + _CHARSET)
+        return access.mark(Response(searchset(result, base), media_type=media + _CHARSET))
 
     router.add_api_route("/metadata", metadata, methods=["GET"], name="fhir.capabilities",
                          summary="CapabilityStatement")  # fmt: skip

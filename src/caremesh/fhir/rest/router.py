@@ -16,6 +16,7 @@ from caremesh.fhir.access.membership import Membership
 from caremesh.fhir.engine import FhirEngine
 from caremesh.fhir.operations.bulk_export.service import BulkExport
 from caremesh.fhir.rest.bundle_routes import add_bundle_routes
+from caremesh.fhir.rest.consents import consent_loader
 from caremesh.fhir.rest.context import Rest
 from caremesh.fhir.rest.errors import FhirRoute, method_not_allowed, no_such_interaction
 from caremesh.fhir.rest.export_routes import EXPORT_OPERATIONS, add_export_routes
@@ -86,7 +87,8 @@ def build_fhir_router(
         dependencies=[Depends(require_principal)],
         tags=["FHIR R4"],
     )
-    guard = Guard(engine.definitions, Membership(engine.definitions, engine.base_url), audit, source)
+    membership = Membership(engine.definitions, engine.base_url)
+    guard = Guard(engine.definitions, membership, audit, source, consent_loader(engine))
     rest = Rest(engine=engine, prefix=prefix, guard=guard)
     # No two of these paths match the same URL, so the order only decides how soon a request
     # finds its route: the hottest interactions (read, then search) come first.

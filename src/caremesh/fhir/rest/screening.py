@@ -3,6 +3,9 @@
 Each resource is kept only when the caller may read its type (an ``_include`` may bring other
 types) and, for a confined or restricted decision, when it is in the patient's compartment and
 matches the granular scope. What is kept also names the patients the audit record lists.
+Resources with a sensitive security label are also withheld unless a Consent of their patient
+permits the caller (segmentation: ``caremesh.fhir.access.disclosure``); the consents they need are
+looked up in one search before the page is screened.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class Screen:
             self.patients[decision.patient] = None
             decision = replace(decision, patient=None)
         if allowed:
-            allowed, patients = self.access.permits_body(body, decision)
+            allowed, patients = self.access.permits_body(body, decision, disclose=True)
             if allowed:
                 self.patients.update(dict.fromkeys(patients))
         self.dropped += not allowed
@@ -51,7 +54,8 @@ class Screen:
     def matches(self, found: list[Match], matched: bool = False) -> list[Match]:
         return [m for m in found if self.keeps(m.res_type, m.body, matched)]
 
-    def result(self, result: SearchResult) -> SearchResult:
+    async def result(self, result: SearchResult) -> SearchResult:
+        await self.access.prepare_disclosures([m.body for m in (*result.matches, *result.included)])
         matches = self.matches(result.matches, matched=True)
         included = self.matches(result.included)
         if len(matches) == len(result.matches) and len(included) == len(result.included):
@@ -60,6 +64,7 @@ class Screen:
         total = result.total if len(matches) == len(result.matches) else None
         return replace(result, matches=matches, included=included, total=total)
 
-    def versions(self, entries: list[StoredVersion]) -> list[StoredVersion]:
+    async def versions(self, entries: list[StoredVersion]) -> list[StoredVersion]:
         """History entries: a deletion carries no body, so only unconfined callers see it."""
+        await self.access.prepare_disclosures([e.body for e in entries])
         return [e for e in entries if self.keeps(e.resource_type, e.body)]

@@ -85,11 +85,11 @@ def add_search_routes(router: APIRouter, rest: Rest) -> None:
             )
             result.links = {rel: url.replace(implicit, asked, 1) for rel, url in result.links.items()}
         screen = Screen(access, searched)
-        result = screen.result(result)
+        result = await screen.result(result)
         if access.decision.restrictions and not restriction_params(access):
             result.total = None  # counted before screening: it would tell how many are withheld
         await access.audit(patients=screen.patients, query=urlencode(params))
-        return Response(searchset(result, base), media_type=media + "; charset=utf-8")
+        return access.mark(Response(searchset(result, base), media_type=media + "; charset=utf-8"))
 
     async def type_search(request: Request, res_type: str) -> Response:
         return await answer(request, engine.require_type(res_type))

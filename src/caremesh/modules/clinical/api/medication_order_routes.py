@@ -1,15 +1,26 @@
-"""/v1/medication-orders: draft, check, sign (Idempotency-Key required), cancel, read with the saga."""
+"""/v1/medication-orders: draft, check, sign (Idempotency-Key required), cancel, read with the saga.
+
+Authorized like the FHIR API (docs/security-audit.md): prescribers write, the care team reads, a
+patient (``patient`` role, ``Patient/`` fhirUser or a patient launch context without a role) reads
+only their own orders, caremesh services pass. Refusals are one 403 whether or not the order
+exists and are audited (best effort); every access is audited before the answer (else 503).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from caremesh.kernel.db.base import Connection
-from caremesh.kernel.errors import Forbidden
+from caremesh.kernel.audit.access import access_record, record_access
+from caremesh.kernel.audit.record import MINOR_FAILURE
+from caremesh.kernel.audit.writer import AuditWriter
+from caremesh.kernel.db.base import Connection, Database
+from caremesh.kernel.errors import Forbidden, NotFound
 from caremesh.kernel.http import respond_idempotently
 from caremesh.kernel.idempotency import IdempotencyService, StoredResponse
 from caremesh.kernel.security.principal import Principal, require_principal
@@ -21,23 +32,66 @@ from caremesh.modules.clinical.application.medication_orders_deps import OrderEn
 from caremesh.modules.clinical.domain.medication_order import MedicationOrder, Prescription
 
 PATH = "/v1/medication-orders"
+SOURCE = "caremesh/clinical"
 PRESCRIBERS = frozenset({"clinician"})
 READERS = frozenset({"clinician", "nurse", "pharmacist"})
+DENIED = "access denied: your role does not permit this, or there is no such record"
 
 
-def require_role(principal: Principal, allowed: frozenset[str]) -> Principal:
-    """Only prescribers write orders; care team members read them; caremesh services may do both."""
-    if principal.kind != "service" and not allowed.intersection(principal.roles):
-        raise Forbidden(f"this needs one of the roles: {', '.join(sorted(allowed))}")
-    return principal
+def confined_to(principal: Principal) -> str | None:
+    """The patient a confined caller may see ("" when it has none), or None if not confined."""
+    fhir_user = principal.fhir_user or ""
+    is_patient = "patient" in principal.roles or fhir_user.startswith("Patient/")
+    if not is_patient and not (principal.patient is not None and not principal.roles):
+        return None
+    if principal.patient is not None:
+        return principal.patient
+    return fhir_user.removeprefix("Patient/") if fhir_user.startswith("Patient/") else ""
 
 
-def prescriber(principal: Principal = Depends(require_principal)) -> Principal:
-    return require_role(principal, PRESCRIBERS)
+class OrderAccess:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def allow(
+        self, request: Request, principal: Principal, interaction: str, roles: frozenset[str],
+        *, patients_may: bool = False, patient: str | None = None, resource: str | None = None,
+    ) -> str | None:  # fmt: skip
+        """Refuse before any data is read; returns the patient a confined caller is limited to."""
+        own = confined_to(principal)
+        permitted = principal.kind == "service" or (
+            patients_may if own is not None else bool(roles.intersection(principal.roles))
+        )
+        if not permitted or (own is not None and patient is not None and patient != own):
+            await self.refuse(
+                request, principal, interaction, resource, patients=[patient] if patient else []
+            )
+        return own
+
+    async def refuse(
+        self, request: Request, principal: Principal, interaction: str, resource: str | None,
+        patients: Iterable[str] = (),
+    ) -> NoReturn:  # fmt: skip
+        record = access_record(
+            request, principal, interaction, source=SOURCE, patients=patients, resource=resource,
+            outcome=MINOR_FAILURE,
+        )  # fmt: skip
+        await AuditWriter.of(self.db).record_best_effort(replace(record, description="access denied"))
+        raise Forbidden(DENIED)
+
+    async def audit(
+        self, request: Request, principal: Principal, interaction: str, resource: str, patient: str | None
+    ) -> None:
+        patients = [patient] if patient else []
+        await record_access(
+            self.db, request, principal, interaction, source=SOURCE, patients=patients, resource=resource
+        )
 
 
-def reader(principal: Principal = Depends(require_principal)) -> Principal:
-    return require_role(principal, READERS)
+def _patient_of(response: Response) -> str | None:
+    if response.status_code >= 300:
+        return None
+    return orjson.loads(bytes(response.body)).get("patient_id")
 
 
 async def _present(conn: Connection, order: MedicationOrder) -> dict[str, Any]:
@@ -47,11 +101,13 @@ async def _present(conn: Connection, order: MedicationOrder) -> dict[str, Any]:
 def build_medication_order_router(deps: OrderEntryDeps) -> APIRouter:
     router = APIRouter(tags=["medication-orders"], dependencies=[Depends(require_principal)])
     idempotency = IdempotencyService(deps.db, lock_timeout=timedelta(seconds=deps.idempotency_lock_seconds))
+    access = OrderAccess(deps.db)
 
     @router.post(PATH, status_code=201)
     async def create(
-        body: DraftIn, response: Response, principal: Principal = Depends(prescriber)
+        body: DraftIn, request: Request, response: Response, principal: Principal = Depends(require_principal)
     ) -> dict[str, Any]:
+        await access.allow(request, principal, "create", PRESCRIBERS, patient=body.patient_id)
         prescription = Prescription(
             medication_code=body.medication.code,
             medication_display=body.medication.display,
@@ -61,31 +117,57 @@ def build_medication_order_router(deps: OrderEntryDeps) -> APIRouter:
             route=body.route,
             duration_days=body.duration_days,
         )
-        request = orders.DraftRequest(body.patient_id, body.encounter_id, prescription, principal.subject)
-        order = await orders.create_draft(deps, request)
+        draft = orders.DraftRequest(body.patient_id, body.encounter_id, prescription, principal.subject)
+        order = await orders.create_draft(deps, draft)
+        await access.audit(request, principal, "create", f"MedicationRequest/{order.id}", order.patient_id)
         response.headers["location"] = f"{PATH}/{order.id}"
         return order_json(order, {})
 
     @router.get(PATH)
     async def list_orders(
+        request: Request,
         patient: str = Query(max_length=64),
         limit: int = Query(100, ge=1, le=500),
-        _: Principal = Depends(reader),
+        principal: Principal = Depends(require_principal),
     ) -> dict[str, Any]:
+        await access.allow(request, principal, "search", READERS, patients_may=True, patient=patient)
         async with deps.db.read() as conn:
             found = await sql.orders_of_patient(conn, patient, limit)
-            return {"items": [await _present(conn, order) for order in found]}
+            items = [await _present(conn, order) for order in found]
+        await record_access(
+            deps.db, request, principal, "search", source=SOURCE, patients=[patient], query=request.url.query
+        )
+        return {"items": items}
 
     @router.get(PATH + "/{order_id}")
-    async def read(order_id: str, _: Principal = Depends(reader)) -> dict[str, Any]:
+    async def read(
+        order_id: str, request: Request, principal: Principal = Depends(require_principal)
+    ) -> dict[str, Any]:
+        resource = f"MedicationRequest/{order_id}"
+        own = await access.allow(request, principal, "read", READERS, patients_may=True, resource=resource)
         async with deps.db.read() as conn:
-            return await _present(conn, await orders.require_order(conn, order_id))
+            try:
+                order = await orders.require_order(conn, order_id)
+            except NotFound:
+                if own is not None:  # a missing order looks like someone else's
+                    await access.refuse(request, principal, "read", resource)
+                raise
+            if own is not None and order.patient_id != own:
+                await access.refuse(request, principal, "read", resource, patients=[order.patient_id])
+            shown = await _present(conn, order)
+        await access.audit(request, principal, "read", resource, order.patient_id)
+        return shown
 
     @router.post(PATH + "/{order_id}/check")
-    async def check(order_id: str, principal: Principal = Depends(prescriber)) -> dict[str, Any]:
+    async def check(
+        order_id: str, request: Request, principal: Principal = Depends(require_principal)
+    ) -> dict[str, Any]:
+        resource = f"MedicationRequest/{order_id}"
+        await access.allow(request, principal, "update", PRESCRIBERS, resource=resource)
         _, order = await orders.check(deps, order_id, hook="order-select", user=principal.subject)
         async with deps.db.read() as conn:
             shown = await _present(conn, order)
+        await access.audit(request, principal, "update", resource, order.patient_id)
         return {**shown, "cards": [alert_json(alert) for alert in order.alerts]}
 
     @router.post(PATH + "/{order_id}/sign")
@@ -93,8 +175,11 @@ def build_medication_order_router(deps: OrderEntryDeps) -> APIRouter:
         order_id: str,
         request: Request,
         body: SignIn | None = Body(None),
-        principal: Principal = Depends(prescriber),
+        principal: Principal = Depends(require_principal),
     ) -> Response:
+        resource = f"MedicationRequest/{order_id}"
+        await access.allow(request, principal, "update", PRESCRIBERS, resource=resource)
+
         def respond(operation: Callable[[Connection], Awaitable[StoredResponse]]) -> Awaitable[Response]:
             return respond_idempotently(
                 request, service=idempotency, principal=principal, operation=operation
@@ -109,6 +194,7 @@ def build_medication_order_router(deps: OrderEntryDeps) -> APIRouter:
             present=_present,
         )
         assert isinstance(signed, Response)
+        await access.audit(request, principal, "update", resource, _patient_of(signed))
         return signed
 
     @router.post(PATH + "/{order_id}/cancel")
@@ -116,16 +202,20 @@ def build_medication_order_router(deps: OrderEntryDeps) -> APIRouter:
         order_id: str,
         request: Request,
         body: CancelIn | None = Body(None),
-        principal: Principal = Depends(prescriber),
+        principal: Principal = Depends(require_principal),
     ) -> Response:
+        resource = f"MedicationRequest/{order_id}"
+        await access.allow(request, principal, "update", PRESCRIBERS, resource=resource)
         reason = body.reason if body is not None else None
 
         async def operation(conn: Connection) -> StoredResponse:
             cancelled = await orders.cancel(deps, conn, order_id, reason)
             return StoredResponse.json(200, await _present(conn, cancelled))
 
-        return await respond_idempotently(
+        cancelled = await respond_idempotently(
             request, service=idempotency, principal=principal, operation=operation, required=False
         )
+        await access.audit(request, principal, "update", resource, _patient_of(cancelled))
+        return cancelled
 
     return router

@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
 from caremesh.kernel.edge.versioning import deprecated
+from caremesh.kernel.security.principal import Principal, require_principal
+from caremesh.modules.scheduling.api.access import STAFF_READERS, PatientDataAccess
 from caremesh.modules.scheduling.application import booking
 from caremesh.modules.scheduling.application.deps import SchedulingDeps
 from caremesh.modules.scheduling.domain.appointment import Appointment
@@ -57,8 +59,19 @@ def v1_read_deprecation() -> Any:
 
 
 def add_appointment_v2_routes(router: APIRouter, deps: SchedulingDeps) -> None:
+    access = PatientDataAccess(deps.db)
+
     @router.get("/v2/appointments/{appointment_id}")
-    async def get_appointment_v2(appointment_id: str) -> dict[str, Any]:
-        async with deps.db.read() as conn:
-            appointment = await booking.require_appointment(conn, appointment_id, store=deps.store)
+    async def get_appointment_v2(
+        appointment_id: str, request: Request, principal: Principal = Depends(require_principal)
+    ) -> dict[str, Any]:
+        resource = f"Appointment/{appointment_id}"
+        await access.allow(request, principal, "read", STAFF_READERS, resource=resource)
+
+        async def load() -> Appointment:
+            async with deps.db.read() as conn:
+                return await booking.require_appointment(conn, appointment_id, store=deps.store)
+
+        appointment = await access.one(request, principal, "read", resource, load, lambda a: a.patient_id)
+        await access.audit(request, principal, "read", patients=[appointment.patient_id], resource=resource)
         return appointment_v2_json(appointment)
