@@ -67,6 +67,7 @@ def _disclosure(event: dict[str, Any]) -> dict[str, Any]:
         "purpose": [p["coding"][0]["code"] for p in event.get("purposeOfEvent", [])],
         "breakGlass": any(p["coding"][0]["code"] == "BTG" for p in event.get("purposeOfEvent", [])),
         "source": event["source"]["observer"]["display"],
+        "note": event.get("outcomeDesc"),  # e.g. a sensitive disclosure and the Consent allowing it
     }
 
 
