@@ -8,102 +8,17 @@ access is audited before its answer is sent (503 and no data when that fails).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-
-from fastapi import Request
-
-from caremesh.kernel.audit.access import access_record
-from caremesh.kernel.audit.record import MINOR_FAILURE
-from caremesh.kernel.audit.writer import AuditWriter
+from caremesh.kernel.audit import patient_access
+from caremesh.kernel.audit.patient_access import confined_to
 from caremesh.kernel.db.base import Database
-from caremesh.kernel.errors import Forbidden
-from caremesh.kernel.security.principal import Principal
 
 SOURCE = "caremesh/pharmacy"
-DENIED = "access denied: your role does not permit this, or there is no such record"
 READERS = frozenset({"pharmacist", "clinician", "nurse"})
 PHARMACISTS = frozenset({"pharmacist"})
 
-
-def confined_to(principal: Principal) -> str | None:
-    """The patient a confined caller may act for ("" when it has none), or None if not confined."""
-    fhir_user = principal.fhir_user or ""
-    is_patient = "patient" in principal.roles or fhir_user.startswith("Patient/")
-    if not is_patient and not (principal.patient is not None and not principal.roles):
-        return None
-    if principal.patient is not None:
-        return principal.patient
-    return fhir_user.removeprefix("Patient/") if fhir_user.startswith("Patient/") else ""
+__all__ = ["PHARMACISTS", "READERS", "PatientDataAccess", "confined_to"]
 
 
-class PatientDataAccess:
-    def __init__(self, db: Database, *, source: str = SOURCE, roleless_users: bool = True) -> None:
-        self.db = db
-        self.source = source
-        self.roleless_users = roleless_users  # whether a user token without roles is let through
-
-    def permitted(self, principal: Principal, staff: frozenset[str], *, patients_may: bool) -> bool:
-        if principal.kind == "service":
-            return True
-        if confined_to(principal) is not None:
-            return patients_may
-        return (self.roleless_users and not principal.roles) or bool(staff.intersection(principal.roles))
-
-    async def allow(
-        self,
-        request: Request,
-        principal: Principal,
-        interaction: str,
-        staff: frozenset[str],
-        *,
-        patients_may: bool = True,
-        patient: str | None = None,
-        resource: str | None = None,
-    ) -> str | None:
-        """Refuse before any data is read; returns the patient a confined caller is limited to.
-
-        ``patient`` is the patient the request names (a body field, a query filter), if any.
-        """
-        own = confined_to(principal)
-        allowed = self.permitted(principal, staff, patients_may=patients_may)
-        if not allowed or (own is not None and patient is not None and patient != own):
-            await self.refuse(request, principal, interaction, resource=resource, patients=_some(patient))
-        return own
-
-    async def audit(
-        self,
-        request: Request,
-        principal: Principal,
-        interaction: str,
-        *,
-        patients: Iterable[str] = (),
-        resource: str | None = None,
-        query: str | None = None,
-    ) -> None:
-        """Returns once the record is committed; raises AuditUnavailable (503) otherwise."""
-        record = access_record(
-            request, principal, interaction, source=self.source, patients=patients, resource=resource,
-            query=query,
-        )  # fmt: skip
-        await AuditWriter.of(self.db).record(record)
-
-    async def refuse(
-        self,
-        request: Request,
-        principal: Principal,
-        interaction: str,
-        *,
-        resource: str | None = None,
-        patients: Iterable[str] = (),
-    ) -> None:
-        record = access_record(
-            request, principal, interaction, source=self.source, patients=patients, resource=resource,
-            outcome=MINOR_FAILURE,
-        )  # fmt: skip
-        await AuditWriter.of(self.db).record_best_effort(replace(record, description="access denied"))
-        raise Forbidden(DENIED)
-
-
-def _some(patient: str | None) -> tuple[str, ...]:
-    return () if patient is None else (patient,)
+class PatientDataAccess(patient_access.PatientDataAccess):
+    def __init__(self, db: Database, *, roleless_users: bool = True) -> None:
+        super().__init__(db, source=SOURCE, roleless_users=roleless_users)
