@@ -17,6 +17,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from caremesh.kernel.audit.access import access_record, record_access
+from caremesh.kernel.audit.patient_access import DENIED, confined_to
 from caremesh.kernel.audit.record import MINOR_FAILURE
 from caremesh.kernel.audit.writer import AuditWriter
 from caremesh.kernel.db.base import Connection, Database
@@ -35,18 +36,6 @@ PATH = "/v1/medication-orders"
 SOURCE = "caremesh/clinical"
 PRESCRIBERS = frozenset({"clinician"})
 READERS = frozenset({"clinician", "nurse", "pharmacist"})
-DENIED = "access denied: your role does not permit this, or there is no such record"
-
-
-def confined_to(principal: Principal) -> str | None:
-    """The patient a confined caller may see ("" when it has none), or None if not confined."""
-    fhir_user = principal.fhir_user or ""
-    is_patient = "patient" in principal.roles or fhir_user.startswith("Patient/")
-    if not is_patient and not (principal.patient is not None and not principal.roles):
-        return None
-    if principal.patient is not None:
-        return principal.patient
-    return fhir_user.removeprefix("Patient/") if fhir_user.startswith("Patient/") else ""
 
 
 class OrderAccess:
