@@ -7,6 +7,7 @@ failing with SQLITE_BUSY; reads use their own connections and never wait for wri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -132,12 +133,15 @@ class SQLiteDatabase:
     async def transaction(self) -> AsyncIterator[SQLiteConnection]:
         async with self._write_lock:
             raw = self._writer_or_fail()
-            await raw.execute("BEGIN IMMEDIATE")
+            await _end_abandoned_transaction(raw)
             conn = SQLiteConnection(raw)
             try:
+                await raw.execute("BEGIN IMMEDIATE")
                 yield conn
             except BaseException:
-                await raw.execute("ROLLBACK")
+                if raw.in_transaction:
+                    # Shielded: a second cancellation must not leave the transaction open.
+                    await asyncio.shield(raw.execute("ROLLBACK"))
                 raise
             await raw.execute("COMMIT")
         for callback in conn.after_commit:
@@ -159,3 +163,17 @@ class SQLiteDatabase:
     async def run_script(self, script: str) -> None:
         async with self._write_lock:
             await self._writer_or_fail().executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+
+
+async def _end_abandoned_transaction(raw: aiosqlite.Connection) -> None:
+    """Roll back a transaction a cancelled caller left open.
+
+    aiosqlite runs each statement in its own thread: a caller cancelled while awaiting ``BEGIN``
+    stops waiting, but the statement still runs, and the connection stays inside a transaction
+    that nobody will end ("cannot start a transaction within a transaction" for the next caller).
+    """
+    if not raw.in_transaction:
+        return
+    # A shielded ROLLBACK queued before this one may have ended it first.
+    with contextlib.suppress(sqlite3.OperationalError):
+        await raw.execute("ROLLBACK")
