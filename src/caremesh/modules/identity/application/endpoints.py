@@ -70,11 +70,14 @@ def _key(deps: ServerDeps, obj: Any) -> Any:
     return key
 
 
-class Introspection(IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = CONFIDENTIAL
+class _TokenEndpoint:
+    """What introspection and revocation share: client authentication (recording a client
+    assertion's jti) and finding the token asked about."""
+
+    server: Any
 
     def authenticate_endpoint_client(self, request: Any) -> OAuthClient:
-        client = super().authenticate_endpoint_client(request)
+        client = super().authenticate_endpoint_client(request)  # type: ignore[misc]  # the authlib endpoint next in the MRO
         record_pending_assertion(self.server.deps)
         return client
 
@@ -84,6 +87,10 @@ class Introspection(IntrospectionEndpoint):
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> IntrospectedToken | None:
         return find_token(self.deps, token_string, token_type_hint)
+
+
+class Introspection(_TokenEndpoint, IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = CONFIDENTIAL
 
     def check_permission(self, token: IntrospectedToken, client: OAuthClient, request: Any) -> bool:
         # A client may introspect its own tokens; caremesh services and backend clients act as
@@ -105,20 +112,8 @@ class Introspection(IntrospectionEndpoint):
         return payload
 
 
-class Revocation(RevocationEndpoint):
+class Revocation(_TokenEndpoint, RevocationEndpoint):
     CLIENT_AUTH_METHODS = ANY_CLIENT
-
-    def authenticate_endpoint_client(self, request: Any) -> OAuthClient:
-        client = super().authenticate_endpoint_client(request)
-        record_pending_assertion(self.server.deps)
-        return client
-
-    @property
-    def deps(self) -> ServerDeps:
-        return self.server.deps
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> IntrospectedToken | None:
-        return find_token(self.deps, token_string, token_type_hint)
 
     def revoke_token(self, token: IntrospectedToken, request: Any) -> None:
         """Revoking either token of a user grant revokes the grant: its access and refresh tokens."""
